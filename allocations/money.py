@@ -1,0 +1,157 @@
+"""Exact money: strict parsing, minor units and formatting.
+
+Money is py-moneyed's :class:`moneyed.Money` (a ``Decimal`` amount and a currency). Arithmetic
+that must be exact (splitting) is done in integer minor units (pence for GBP); binary floating
+point is refused wherever money enters.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from moneyed import Currency, Money, get_currency
+
+from allocations.exceptions import InvalidMoney
+
+__all__ = [
+    "GBP",
+    "MAX_INTEGER_DIGITS",
+    "Money",
+    "format_money",
+    "from_minor",
+    "minor_units",
+    "parse_money",
+    "to_minor",
+    "zero",
+]
+
+GBP: Currency = get_currency("GBP")
+
+#: The largest amount accepted on input has this many digits before the point (under £1 trillion).
+MAX_INTEGER_DIGITS = 12
+
+_DECIMAL_STRING = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_NOT_A_NUMBER = {"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
+
+
+def minor_units(currency: Currency) -> int:
+    """Return how many minor units make one major unit (100 for GBP)."""
+    return int(currency.sub_unit)
+
+
+def _places(currency: Currency) -> int:
+    return len(str(minor_units(currency))) - 1
+
+
+def zero(currency: Currency = GBP) -> Money:
+    """Return zero in ``currency``."""
+    return Money(Decimal(0), currency)
+
+
+def from_minor(amount: int, currency: Currency = GBP) -> Money:
+    """Return the money that is ``amount`` minor units (pence) of ``currency``."""
+    places = _places(currency)
+    return Money(Decimal(amount).scaleb(-places), currency)
+
+
+def to_minor(money: Money) -> int:
+    """Return ``money`` as an integer number of minor units.
+
+    Raises:
+        InvalidMoney: if the amount has more places than the currency's minor unit.
+    """
+    scaled = money.amount * minor_units(money.currency)
+    if scaled != scaled.to_integral_value():
+        raise InvalidMoney(
+            f"{money.amount} {money.currency.code} has more places than the currency allows"
+        )
+    return int(scaled)
+
+
+def format_money(money: Money) -> str:
+    """Return the wire form of ``money``: a decimal string with exactly the currency's places."""
+    places = _places(money.currency)
+    minor = to_minor(money)
+    sign = "-" if minor < 0 else ""
+    whole, part = divmod(abs(minor), minor_units(money.currency))
+    if places == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{part:0{places}d}"
+
+
+def parse_money(
+    value: object,
+    *,
+    currency: str = "GBP",
+    field: str = "amount",
+    allow_negative: bool = False,
+) -> Money:
+    """Parse ``value`` strictly into :class:`Money` of ``currency``.
+
+    Accepted: a decimal string such as ``"1100.00"`` or ``"1100"`` (at most the currency's
+    places, at most :data:`MAX_INTEGER_DIGITS` digits before the point), a finite ``Decimal``,
+    or a ``Money`` already in ``currency``. Refused, each with a message naming ``field``: floats
+    and other JSON numbers, booleans, empty strings, NaN and infinities, exponents, thousands
+    separators or currency symbols, more places than the currency has, a negative amount unless
+    ``allow_negative``, and another currency.
+
+    Raises:
+        InvalidMoney: with a message that says what was wrong.
+    """
+    want = get_currency(currency)
+    if isinstance(value, Money):
+        if value.currency != want:
+            raise InvalidMoney(
+                f"{field}: currency {value.currency.code} given where {want.code} is required"
+            )
+        amount = value.amount
+    elif isinstance(value, bool) or isinstance(value, (int, float)):
+        raise InvalidMoney(
+            f"{field}: money must be a decimal string such as \"1100.00\", not a number ({value!r})"
+        )
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        amount = _parse_decimal_string(value, field)
+    else:
+        raise InvalidMoney(
+            f"{field}: money must be a decimal string such as \"1100.00\", "
+            f"not {type(value).__name__}"
+        )
+    if not amount.is_finite():
+        raise InvalidMoney(f"{field}: {amount} is not a finite amount")
+    places = _places(want)
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -places:
+        raise InvalidMoney(f"{field}: {value} has more than {places} decimal places")
+    if abs(amount) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        raise InvalidMoney(f"{field}: {value} is too large (at most {MAX_INTEGER_DIGITS} digits)")
+    if amount < 0 and not allow_negative:
+        raise InvalidMoney(f"{field}: {value} is negative; a positive amount is required")
+    return Money(amount.quantize(Decimal(1).scaleb(-places)) + 0, want)
+
+
+def _parse_decimal_string(text: str, field: str) -> Decimal:
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidMoney(f"{field}: money is an empty string; give an amount such as \"1100.00\"")
+    if stripped.lower() in _NOT_A_NUMBER:
+        raise InvalidMoney(f"{field}: {text!r} is not a finite amount")
+    if stripped != text:
+        raise InvalidMoney(f"{field}: {text!r} has surrounding spaces")
+    if "e" in text.lower():
+        raise InvalidMoney(f"{field}: {text!r} uses exponent notation; write the amount in full")
+    if not _DECIMAL_STRING.fullmatch(text):
+        raise InvalidMoney(
+            f"{field}: {text!r} is not a decimal amount; write digits with an optional point "
+            "and at most 2 places, e.g. \"1100.00\" (no currency symbols or separators)"
+        )
+    whole = text.lstrip("-").split(".")[0]
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise InvalidMoney(f"{field}: {text!r} is too large (at most {MAX_INTEGER_DIGITS} digits)")
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:  # pragma: no cover - the pattern above already guarantees it
+        raise InvalidMoney(f"{field}: {text!r} is not a decimal amount") from error

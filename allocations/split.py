@@ -1,0 +1,333 @@
+"""Largest-remainder (Hamilton) splitting of money in integer minor units.
+
+Invariants of every :class:`Allocation` (tested as laws in ``tests/allocations``):
+
+* conservation: the shares sum to the total exactly;
+* quota: every share is within one minor unit (penny) of its exact quota ``total * w / sum(w)``;
+* priority: leftover pennies go one each to the largest remainders, ties to the party listed
+  first; a party with weight zero gets nothing;
+* mirror: a negative total splits as the exact negation of its positive;
+* scale: multiplying every weight by the same positive number changes nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from math import lcm
+from typing import Union
+
+import attrs
+from moneyed import Currency, Money
+
+from allocations.exceptions import InvalidParties, InvalidWeights, UnknownParty
+from allocations.money import format_money, from_minor, minor_units, parse_money, to_minor
+
+__all__ = [
+    "Allocation",
+    "Explanation",
+    "Increment",
+    "Weight",
+    "hamilton",
+    "normalise_weights",
+    "split_by_weight",
+    "split_evenly",
+    "split_increment",
+]
+
+Weight = Union[int, Decimal, Fraction]
+
+
+def _coerce_total(total: Money | str | Decimal) -> Money:
+    if isinstance(total, Money):
+        to_minor(total)  # refuses sub-penny amounts
+        return total
+    return parse_money(total, field="total", allow_negative=True)
+
+
+def _as_fraction(party: Hashable, weight: object) -> Fraction:
+    if isinstance(weight, bool) or not isinstance(weight, (int, Decimal, Fraction)):
+        raise InvalidWeights(
+            f"weight of {party!r} is {weight!r} ({type(weight).__name__}); "
+            "weights must be int, Decimal or Fraction (never float)"
+        )
+    if isinstance(weight, Decimal) and not weight.is_finite():
+        raise InvalidWeights(f"weight of {party!r} is {weight}, not a finite number")
+    value = Fraction(weight)
+    if value < 0:
+        raise InvalidWeights(f"weight of {party!r} is negative ({weight})")
+    return value
+
+
+def normalise_weights(weights: Mapping[Hashable, Weight]) -> tuple[tuple[Hashable, ...], list[int]]:
+    """Check ``weights`` and scale them to the smallest equivalent integers.
+
+    Returns the parties in input order and their integer weights.
+
+    Raises:
+        InvalidParties: if there are no parties.
+        InvalidWeights: if a weight is a float, negative, not finite, or every weight is zero.
+    """
+    parties = tuple(weights)
+    if not parties:
+        raise InvalidParties("no parties to split between")
+    values = list(weights.values())
+    if all(type(value) is int for value in values):
+        integers: list[int] = values  # type: ignore[assignment]
+        for party, value in zip(parties, integers, strict=True):
+            if value < 0:
+                raise InvalidWeights(f"weight of {party!r} is negative ({value})")
+    else:
+        fractions = [_as_fraction(p, v) for p, v in zip(parties, values, strict=True)]
+        scale = lcm(*(f.denominator for f in fractions))
+        integers = [int(f * scale) for f in fractions]
+    if not any(integers):
+        raise InvalidWeights("every weight is zero; at least one party must have a positive weight")
+    return parties, integers
+
+
+def hamilton(total: int, numerators: Sequence[int], denominator: int) -> tuple[list[int], set[int]]:
+    """Split the integer ``total`` by exact quotas ``numerators[i] / denominator``.
+
+    ``sum(numerators)`` must equal ``abs(total) * denominator``. Each index gets the floor of its
+    quota; the leftover units go one each to the largest remainders, ties to the lowest index.
+    A negative total is the mirror of its positive. Returns the shares and the set of indices that
+    received a leftover unit.
+    """
+    sign = -1 if total < 0 else 1
+    shares = []
+    remainders = []
+    for numerator in numerators:
+        share, remainder = divmod(numerator, denominator)
+        shares.append(share)
+        remainders.append(remainder)
+    leftover = abs(total) - sum(shares)
+    lucky: set[int] = set()
+    if leftover:
+        lucky = set(heapq.nlargest(leftover, range(len(shares)), key=remainders.__getitem__))
+        for index in lucky:
+            shares[index] += 1
+    if sign < 0:
+        shares = [-share for share in shares]
+    return shares, lucky
+
+
+class _Shares(Mapping[Hashable, Money]):
+    """A read-only mapping party -> Money over integer minor units (built on access, in order)."""
+
+    __slots__ = ("_currency", "_index", "_minor", "_parties")
+
+    def __init__(self, parties: tuple[Hashable, ...], minor: Sequence[int], currency: Currency):
+        self._parties = parties
+        self._minor = minor
+        self._currency = currency
+        self._index: dict[Hashable, int] | None = None
+
+    def index(self, party: Hashable) -> int:
+        if self._index is None:
+            self._index = {p: i for i, p in enumerate(self._parties)}
+        try:
+            return self._index[party]
+        except KeyError:
+            raise UnknownParty(f"{party!r} is not a party to this allocation") from None
+
+    def __getitem__(self, party: Hashable) -> Money:
+        try:
+            return from_minor(self._minor[self.index(party)], self._currency)
+        except UnknownParty:
+            raise KeyError(party) from None
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._parties)
+
+    def __len__(self) -> int:
+        return len(self._parties)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{p!r}: {format_money(self[p])}" for p in self._parties)
+        return "{" + inner + "}"
+
+
+@attrs.frozen
+class Explanation:
+    """Why a party got what it got.
+
+    Attributes:
+        party: the party explained.
+        weight: its weight as given (normalised to a Fraction).
+        fraction: its weight over the sum of the weights.
+        quota: the exact share, in major units (pounds), before rounding.
+        share: the money it received.
+        remainder_penny: whether it received one of the leftover minor units.
+        reason: a sentence a finance officer can quote.
+    """
+
+    party: Hashable
+    weight: Fraction
+    fraction: Fraction
+    quota: Fraction
+    share: Money
+    remainder_penny: bool
+    reason: str
+
+
+@attrs.frozen(eq=False)
+class Allocation:
+    """A total split between parties; the shares sum to the total by construction.
+
+    Build one with :func:`split_by_weight` or :func:`split_evenly`, not directly.
+    """
+
+    total: Money
+    parties: tuple[Hashable, ...]
+    weights: tuple[int, ...]
+    minor_shares: tuple[int, ...]
+    lucky: frozenset[int]
+
+    @property
+    def shares(self) -> Mapping[Hashable, Money]:
+        """The shares as a read-only mapping party -> Money, in input (priority) order."""
+        return _Shares(self.parties, self.minor_shares, self.total.currency)
+
+    def fraction(self, party: Hashable) -> Fraction:
+        """Return the party's weight over the sum of the weights."""
+        index = self.shares_index(party)
+        return Fraction(self.weights[index], sum(self.weights))
+
+    def got_remainder_penny(self, party: Hashable) -> bool:
+        """Return whether ``party`` received one of the leftover minor units."""
+        return self.shares_index(party) in self.lucky
+
+    def shares_index(self, party: Hashable) -> int:
+        """Return the position of ``party`` (raises :class:`UnknownParty`)."""
+        for index, candidate in enumerate(self.parties):
+            if candidate == party:
+                return index
+        raise UnknownParty(f"{party!r} is not a party to this allocation")
+
+    def explain(self, party: Hashable) -> Explanation:
+        """Explain the share of ``party``: weight, exact quota, and any remainder penny."""
+        index = self.shares_index(party)
+        total_weight = sum(self.weights)
+        unit = minor_units(self.total.currency)
+        minor_total = to_minor(self.total)
+        fraction = Fraction(self.weights[index], total_weight)
+        quota = Fraction(minor_total * self.weights[index], total_weight) / unit
+        lucky = index in self.lucky
+        leftover = len(self.lucky)
+        remainder = Fraction(abs(minor_total) * self.weights[index] % total_weight, total_weight)
+        share = from_minor(self.minor_shares[index], self.total.currency)
+        if self.weights[index] == 0:
+            reason = "weight zero: receives nothing"
+        elif leftover == 0:
+            reason = "the exact quota is a whole number of pence: no remainder penny was needed"
+        elif lucky:
+            reason = (
+                f"received a remainder penny: {leftover} of {len(self.parties)} parties got one after all "
+                f"took the floor of their quota, and its remainder ({remainder} of a penny) "
+                "is among the largest (ties go to the party listed first)"
+            )
+        elif remainder == 0:
+            reason = "no remainder penny: its quota is a whole number of pence"
+        else:
+            reason = (
+                f"no remainder penny: its remainder ({remainder} of a penny) was not among the "
+                f"{leftover} largest (ties go to the party listed first)"
+            )
+        return Explanation(party, Fraction(self.weights[index]), fraction, quota, share, lucky,
+                           reason)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Allocation):
+            return NotImplemented
+        return (self.total, self.parties, self.minor_shares) == (
+            other.total, other.parties, other.minor_shares)
+
+    def __hash__(self) -> int:
+        return hash((self.parties, self.minor_shares))
+
+
+def split_by_weight(total: Money | str | Decimal, weights: Mapping[Hashable, Weight]) -> Allocation:
+    """Split ``total`` between the parties of ``weights`` in proportion to their weights.
+
+    Args:
+        total: money (a ``Money``, or a strict decimal string / ``Decimal`` in GBP); may be negative.
+        weights: party -> weight (int, Decimal or Fraction, >= 0, not all zero), in priority
+            order: ties for a remainder penny go to the party listed first.
+
+    Raises:
+        AllocationError: (a subclass) naming what was wrong with the total or the weights.
+    """
+    money = _coerce_total(total)
+    parties, integers = normalise_weights(weights)
+    minor_total = to_minor(money)
+    denominator = sum(integers)
+    magnitude = abs(minor_total)
+    numerators = [magnitude * w for w in integers]
+    shares, lucky = hamilton(minor_total, numerators, denominator)
+    return Allocation(money, parties, tuple(integers), tuple(shares), frozenset(lucky))
+
+
+def split_evenly(total: Money | str | Decimal, parties: Iterable[Hashable]) -> Allocation:
+    """Split ``total`` equally; leftover pennies go to the parties listed first.
+
+    Raises:
+        InvalidParties: if ``parties`` is empty or lists a party twice.
+    """
+    weights: dict[Hashable, int] = {}
+    for party in parties:
+        if party in weights:
+            raise InvalidParties(f"party listed more than once: {party!r}")
+        weights[party] = 1
+    return split_by_weight(total, weights)
+
+
+@attrs.frozen
+class Increment:
+    """What each party owes for a new tranche: ``current - previous`` share by share.
+
+    ``previous`` and ``current`` are the splits of the running totals, so a party's running total
+    is always exactly its share of the running total: rounding never drifts.
+    """
+
+    previous: Allocation
+    current: Allocation
+
+    @property
+    def total(self) -> Money:
+        """The increment of the total (``current.total - previous.total``)."""
+        return self.current.total - self.previous.total
+
+    @property
+    def minor_shares(self) -> tuple[int, ...]:
+        """The per-party increments in minor units, in party order."""
+        return tuple(
+            now - before
+            for now, before in zip(self.current.minor_shares, self.previous.minor_shares,
+                                   strict=True)
+        )
+
+    @property
+    def shares(self) -> Mapping[Hashable, Money]:
+        """The per-party increments as a mapping party -> Money, in party order."""
+        return _Shares(self.current.parties, self.minor_shares, self.current.total.currency)
+
+
+def split_increment(
+    previous_total: Money | str | Decimal,
+    new_total: Money | str | Decimal,
+    weights: Mapping[Hashable, Weight],
+) -> Increment:
+    """Split the change from ``previous_total`` to ``new_total`` without drift.
+
+    The increment of each party is ``split(new_total) - split(previous_total)``, so after any
+    number of tranches each party holds exactly ``split_by_weight(running_total)``.
+    """
+    previous = split_by_weight(previous_total, weights)
+    current = split_by_weight(new_total, weights)
+    if previous.total.currency != current.total.currency:
+        raise InvalidParties("previous and new totals are in different currencies")
+    return Increment(previous, current)
+

@@ -1,0 +1,78 @@
+"""The rules of apportion: who pays what, when, and how funds are allocated.
+
+Organisations, districts, arrangements and funds are data (a ruleset file); this package holds
+no names of real bodies. Imports :mod:`allocations`, never :mod:`service`.
+"""
+
+from __future__ import annotations
+
+from rules.arrangements import Arrangement, Contribution, Role
+from rules.dhr import Apportionment, Cost, DhrRequest, Share, apportion, choose_arrangement
+from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
+from rules.funds import Fund, FundAllocation, FundLine, allocate_fund
+from rules.geography import Csp, District, HealthCoverage
+from rules.loading import (
+    change_from_dict,
+    default_ruleset,
+    dumps,
+    from_dict,
+    fund_from_dict,
+    fund_to_dict,
+    load,
+    loads,
+    to_dict,
+)
+from rules.membership import Partner, health_bodies_on, partners_on
+from rules.organisations import Kind, Organisation
+from rules.periods import Period, financial_year_start, parse_financial_year
+from rules.ruleset import Ruleset, WeightSet
+from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
+
+__all__ = [
+    "CHANGE_OPERATIONS",
+    "Apportionment",
+    "Arrangement",
+    "Change",
+    "Comparison",
+    "Contribution",
+    "Cost",
+    "Csp",
+    "DhrRequest",
+    "District",
+    "Fund",
+    "FundAllocation",
+    "FundLine",
+    "HealthCoverage",
+    "Kind",
+    "NotCovered",
+    "Organisation",
+    "Partner",
+    "Period",
+    "RequestInvalid",
+    "Role",
+    "Row",
+    "RulesError",
+    "Ruleset",
+    "RulesetInvalid",
+    "Share",
+    "UnknownId",
+    "WeightSet",
+    "allocate_fund",
+    "apply_changes",
+    "apportion",
+    "change_from_dict",
+    "choose_arrangement",
+    "compare",
+    "default_ruleset",
+    "dumps",
+    "financial_year_start",
+    "from_dict",
+    "fund_from_dict",
+    "fund_to_dict",
+    "health_bodies_on",
+    "load",
+    "loads",
+    "parse_financial_year",
+    "partners_on",
+    "to_dict",
+]

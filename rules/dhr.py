@@ -1,0 +1,183 @@
+"""Domestic Homicide Review costs apportioned among the statutory partners on a date.
+
+Invariants (tested as laws): the shares sum to the total cost; every body billed is active and
+statutory on the governing date; each body filling a role is billed once; with equal weights
+every partner's share is within a penny of every other's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import attrs
+from moneyed import Money
+
+import allocations
+from rules.arrangements import Arrangement
+from rules.exceptions import NotCovered, RequestInvalid
+from rules.membership import partners_on
+from rules.ruleset import Ruleset
+
+__all__ = [
+    "Apportionment",
+    "Cost",
+    "DhrRequest",
+    "Share",
+    "apportion",
+    "choose_arrangement",
+]
+
+
+@attrs.frozen
+class Cost:
+    """An item of cost (``overview-author``) and its amount."""
+
+    item: str
+    amount: Money
+
+
+@attrs.frozen
+class DhrRequest:
+    """What to apportion: the victim's district, the billing date and the costs.
+
+    ``commissioned`` is the review's commission date, needed only by arrangements governed by it.
+    """
+
+    district: str
+    date: date
+    costs: tuple[Cost, ...]
+    health_body: str | None = None
+    arrangement: str | None = None
+    commissioned: date | None = None
+
+
+@attrs.frozen
+class Share:
+    """One payer's part: a partner's share of the split, or a contribution taken before it.
+
+    ``fraction`` is the partner's weight over the split's total weight (``None`` for a
+    contribution); ``remainder_penny`` says whether it got one of the leftover pennies.
+    """
+
+    organisation: str
+    role: str
+    amount: Money
+    fraction: Fraction | None
+    remainder_penny: bool
+    reason: str
+
+
+@attrs.frozen
+class Apportionment:
+    """The split of a request's costs; ``sum(share.amount) == total`` by construction."""
+
+    request: DhrRequest
+    arrangement: Arrangement
+    governing_date: date
+    total: Money
+    shares: tuple[Share, ...]
+
+
+def governing_date(arrangement: Arrangement, request: DhrRequest) -> date:
+    """Return the date that resolves the partners: billing (default) or commission date."""
+    if arrangement.governing_date == "commission":
+        if request.commissioned is None:
+            raise RequestInvalid(
+                f"arrangement {arrangement.id!r} is governed by the commission date; "
+                "give commissioned", field="commissioned")
+        return request.commissioned
+    return request.date
+
+
+def choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
+    """Return the arrangement named by the request, or the one covering its district and date.
+
+    Raises:
+        UnknownId: an unknown district or arrangement.
+        NotCovered: no arrangement covers the district, or none is in force on the date.
+        RequestInvalid: several arrangements would apply and none was named.
+    """
+    ruleset.district(request.district, field="district")
+    if request.arrangement is not None:
+        arrangement = ruleset.arrangement(request.arrangement, field="arrangement")
+        candidates = [arrangement]
+    else:
+        candidates = [a for a in ruleset.arrangements.values()
+                      if request.district in a.districts]
+    covering = [a for a in candidates if request.district in a.districts]
+    if not covering:
+        known = sorted({d for a in candidates for d in a.districts})
+        raise NotCovered(
+            f"no arrangement covers district {request.district!r}; covered districts: "
+            f"{', '.join(known) or 'none'}", field="district")
+    in_force = [a for a in covering if a.in_force.contains(governing_date(a, request))]
+    if not in_force:
+        spans = "; ".join(f"{a.id} is in force from {a.in_force.start.isoformat()}"
+                          + (f" to {a.in_force.end.isoformat()}" if a.in_force.end else "")
+                          for a in covering)
+        when = governing_date(covering[0], request).isoformat()
+        raise NotCovered(f"no arrangement for {request.district!r} is in force on {when}: {spans}",
+                         field="date")
+    if len(in_force) > 1:
+        raise RequestInvalid(
+            f"several arrangements cover {request.district!r} then: "
+            f"{', '.join(a.id for a in in_force)}; name one as arrangement", field="arrangement")
+    return in_force[0]
+
+
+def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
+    """Apportion the request's costs among the partners in force on the governing date.
+
+    Contributions set by the arrangement (a percent of an item, capped) are taken first; the
+    rest is split by the partners' weights, leftover pennies to the largest remainders, ties to
+    the partner listed first (arrangement order).
+    """
+    arrangement = choose_arrangement(ruleset, request)
+    when = governing_date(arrangement, request)
+    if not request.costs:
+        raise RequestInvalid("no costs given", field="costs")
+    for index, cost in enumerate(request.costs):
+        if cost.item not in arrangement.shared_items:
+            raise NotCovered(
+                f"arrangement {arrangement.id!r} does not share cost item {cost.item!r}; "
+                f"shared items: {', '.join(arrangement.shared_items)}",
+                field=f"costs.{index}.item")
+    district = ruleset.district(request.district, field="district")
+    partners = partners_on(ruleset, arrangement, district, when, request.health_body)
+    if not partners:
+        raise NotCovered(f"no statutory partner fills a role of {arrangement.id!r} on "
+                         f"{when.isoformat()}", field="date")
+    total = sum((cost.amount for cost in request.costs), allocations.zero())
+    shares = list(_contributions(ruleset, arrangement, request, when))
+    pool = total - sum((share.amount for share in shares), allocations.zero())
+    weights = {partner.organisation: partner.weight for partner in partners}
+    split = allocations.split_by_weight(pool, weights)
+    for partner in partners:
+        explanation = split.explain(partner.organisation)
+        shares.append(Share(partner.organisation, partner.role, explanation.share,
+                            explanation.fraction, explanation.remainder_penny,
+                            explanation.reason))
+    return Apportionment(request, arrangement, when, total, tuple(shares))
+
+
+def _contributions(ruleset: Ruleset, arrangement: Arrangement, request: DhrRequest,
+                   when: date) -> list[Share]:
+    shares = []
+    for contribution in arrangement.contributions:
+        if not ruleset.organisation(contribution.organisation).active_on(when):
+            continue
+        item_total = sum((c.amount for c in request.costs if c.item == contribution.item),
+                         allocations.zero())
+        if not item_total.amount:
+            continue
+        exact = item_total.amount * contribution.percent / Decimal(100)
+        amount = Money(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), item_total.currency)
+        reason = f"pays {contribution.percent}% of {contribution.item} before the split"
+        if contribution.cap is not None and amount > contribution.cap:
+            amount = contribution.cap
+            reason += f", capped at {allocations.format_money(contribution.cap)}"
+        shares.append(Share(contribution.organisation, "contribution", amount, None, False,
+                            reason))
+    return shares

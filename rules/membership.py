@@ -1,0 +1,111 @@
+"""Who fills each role of an arrangement on a date: the statutory partners that pay.
+
+Invariants (tested as laws): every partner is active and statutory on the date; each body is
+listed once, under the first role it fills; the order is the arrangement's role order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import attrs
+
+from rules.arrangements import Arrangement, Role
+from rules.exceptions import NotCovered
+from rules.geography import District
+from rules.ruleset import Ruleset
+
+__all__ = ["Partner", "health_bodies_on", "partners_on"]
+
+
+@attrs.frozen
+class Partner:
+    """A body paying under ``role`` with ``weight`` shares."""
+
+    organisation: str
+    role: str
+    weight: Fraction
+
+
+def health_bodies_on(ruleset: Ruleset, district: District, when: date) -> tuple[str, ...]:
+    """Return the statutory health commissioners covering ``district`` on ``when``.
+
+    Coverage lists bodies per period; a listed body that has ended is replaced by its
+    successors, so a reorganisation entered as a successor needs no new coverage entry.
+    """
+    found: list[str] = []
+    for body in district.health_bodies_on(when):
+        for stand_in in ruleset.successors_on(body, when):
+            if stand_in not in found and ruleset.statutory_on(stand_in, when):
+                found.append(stand_in)
+    return tuple(found)
+
+
+def partners_on(
+    ruleset: Ruleset,
+    arrangement: Arrangement,
+    district: District,
+    when: date,
+    health_body: str | None = None,
+) -> tuple[Partner, ...]:
+    """Resolve the arrangement's roles to the statutory partners on ``when``.
+
+    Raises:
+        NotCovered: when the district's health commissioner is ambiguous and ``health_body`` is
+            not given, when ``health_body`` does not cover the district on ``when``, or when an
+            area role (council, health) has nobody to fill it.
+    """
+    partners: list[Partner] = []
+    taken: set[str] = set()
+    for role in arrangement.roles:
+        bodies = [b for b in _fillers(ruleset, role, district, when, health_body) if b not in taken]
+        if not bodies:
+            continue
+        each = role.weight if role.fill == "each" else role.weight / len(bodies)
+        for body in bodies:
+            taken.add(body)
+            partners.append(Partner(body, role.id, each))
+    return tuple(partners)
+
+
+def _fillers(ruleset: Ruleset, role: Role, district: District, when: date,
+             health_body: str | None) -> list[str]:
+    if role.area == "health":
+        return [_health_body(ruleset, district, when, health_body)]
+    if role.area == "council":
+        councils = [b for b in ruleset.successors_on(district.council, when)
+                    if ruleset.statutory_on(b, when)]
+        if not councils:
+            raise NotCovered(f"no statutory council fills role {role.id!r} for district "
+                             f"{district.id!r} on {when.isoformat()}", field="district")
+        return councils
+    found: list[str] = []
+    for listed in role.organisations:
+        for body in ruleset.successors_on(listed, when):
+            if body not in found and ruleset.statutory_on(body, when):
+                found.append(body)
+    return found
+
+
+def _health_body(ruleset: Ruleset, district: District, when: date,
+                 health_body: str | None) -> str:
+    candidates = health_bodies_on(ruleset, district, when)
+    day = when.isoformat()
+    if health_body is not None:
+        ruleset.organisation(health_body, field="health_body")
+        if health_body not in candidates:
+            listed = ", ".join(candidates) or "none"
+            raise NotCovered(
+                f"health body {health_body!r} does not cover district {district.id!r} on {day}; "
+                f"the commissioner(s) then: {listed}", field="health_body")
+        return health_body
+    if not candidates:
+        raise NotCovered(f"no statutory health commissioner covers district {district.id!r} "
+                         f"on {day}", field="district")
+    if len(candidates) > 1:
+        raise NotCovered(
+            f"district {district.id!r} is covered by several health commissioners on {day}: "
+            f"{', '.join(candidates)}; name the relevant one as health_body",
+            field="health_body")
+    return candidates[0]
