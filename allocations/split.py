@@ -224,18 +224,14 @@ class Allocation:
         elif leftover == 0:
             reason = "the exact quota is a whole number of pence: no remainder penny was needed"
         elif lucky:
-            reason = (
-                f"received a remainder penny: {leftover} of {len(self.parties)} parties got one after all "
-                f"took the floor of their quota, and its remainder ({remainder} of a penny) "
-                "is among the largest (ties go to the party listed first)"
-            )
+            reason = (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
+                      f"of a penny is among the {leftover} largest (ties go to the party listed "
+                      "first)")
         elif remainder == 0:
-            reason = "no remainder penny: its quota is a whole number of pence"
+            reason = "no leftover penny: its quota is a whole number of pence"
         else:
-            reason = (
-                f"no remainder penny: its remainder ({remainder} of a penny) was not among the "
-                f"{leftover} largest (ties go to the party listed first)"
-            )
+            reason = (f"no leftover penny: its remainder of {remainder} of a penny is not among "
+                      f"the {leftover} largest (ties go to the party listed first)")
         return Explanation(party, Fraction(self.weights[index]), fraction, quota, share, lucky,
                            reason)
 

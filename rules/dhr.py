@@ -108,7 +108,7 @@ def choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
                       if request.district in a.districts]
     covering = [a for a in candidates if request.district in a.districts]
     if not covering:
-        known = sorted({d for a in candidates for d in a.districts})
+        known = sorted({d for a in ruleset.arrangements.values() for d in a.districts})
         raise NotCovered(
             f"no arrangement covers district {request.district!r}; covered districts: "
             f"{', '.join(known) or 'none'}", field="district")

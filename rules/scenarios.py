@@ -346,6 +346,7 @@ class Comparison:
     scenario_funds: tuple[FundAllocation, ...]
     organisations: tuple[Row, ...]
     recipients: tuple[Row, ...]
+    scenario_ruleset: Ruleset
 
     @property
     def totals(self) -> Row:
@@ -423,4 +424,4 @@ def compare(ruleset: Ruleset, changes: Sequence[Change], requests: Sequence[DhrR
     return Comparison(
         base_dhr, scenario_dhr, base_funds, scenario_funds,
         _rows(_by_organisation(base_dhr), _by_organisation(scenario_dhr)),
-        _rows(_by_recipient(base_funds), _by_recipient(scenario_funds)))
+        _rows(_by_recipient(base_funds), _by_recipient(scenario_funds)), scenario)

@@ -1,0 +1,156 @@
+"""The Flask application factory: configuration, the ruleset in use, the API and its docs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import flask
+import flask_smorest
+from flask import Flask, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import HTTPException
+
+import allocations
+import rules
+from service import errors, schemas
+
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "create_app", "current_ruleset"]
+
+#: Requests larger than this are refused with 413 (override with APPORTION_MAX_BODY_BYTES).
+MAX_BODY_BYTES = 1024 * 1024
+#: JSON nested deeper than this is refused with 400.
+MAX_DEPTH = 32
+
+_log = logging.getLogger("apportion")
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+class Parser(FlaskParser):
+    """webargs' parser, refusing JSON it cannot parse safely (too deep, huge numbers) with 400."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            data = json.loads(req.get_data(cache=True).decode("utf-8"))
+        except (ValueError, RecursionError, UnicodeDecodeError) as error:
+            flask_smorest.abort(400, message=f"the body is not valid JSON: {error}"[:300])
+        if _depth(data) > MAX_DEPTH:
+            flask_smorest.abort(400, message=f"the JSON is nested more than {MAX_DEPTH} deep")
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint with the safe parser."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api answering every HTTP error as problem+json."""
+
+    ERROR_SCHEMA = schemas.ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return errors.problem_from_http(error)
+
+
+def current_ruleset() -> rules.Ruleset:
+    """Return the ruleset the running app answers from."""
+    ruleset: rules.Ruleset = flask.current_app.extensions["apportion.ruleset"]
+    return ruleset
+
+
+def _load_ruleset(path: str | None) -> tuple[rules.Ruleset, str]:
+    if path:
+        return rules.load(path), str(Path(path).resolve())
+    return rules.default_ruleset(), "embedded"
+
+
+def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None) -> Flask:
+    """Create the app.
+
+    Args:
+        config: Flask settings overriding the defaults.
+        ruleset: a ruleset file; default ``APPORTION_RULESET``, else the embedded Derbyshire one.
+
+    Raises:
+        RulesetInvalid: if the ruleset file is invalid (every problem listed).
+    """
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="apportion",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        MAX_CONTENT_LENGTH=int(os.environ.get("APPORTION_MAX_BODY_BYTES", MAX_BODY_BYTES)),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(config or {})
+    loaded, origin = _load_ruleset(ruleset or os.environ.get("APPORTION_RULESET"))
+    app.extensions["apportion.ruleset"] = loaded
+    app.extensions["apportion.ruleset_origin"] = origin
+
+    api = Api(app, spec_kwargs={"info": {"description": (
+        "Exact cost apportionment and grant allocation for Community Safety Partnerships. "
+        "Money is a decimal string with at most two places; errors are "
+        "application/problem+json.")}})
+    api.spec.components.schema("InlineFund", schema=schemas.InlineFundSchema)
+    api.spec.components.schema("Change", schema=schemas.ChangeSchema)
+
+    from service.calculators import blp as calculators
+    from service.public_rules import blp as public_rules
+
+    api.register_blueprint(public_rules)
+    api.register_blueprint(calculators)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def docs_assets(filename: str) -> flask.Response:
+        return send_from_directory(swagger_ui_path, filename)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        ruleset_in_use = current_ruleset()
+        return {"status": "ok", "ruleset": {
+            "id": ruleset_in_use.id, "name": ruleset_in_use.name,
+            "file": app.extensions["apportion.ruleset_origin"]}}
+
+    @app.errorhandler(rules.RulesError)
+    def rules_error(error: rules.RulesError) -> flask.Response:
+        return errors.problem_from_domain(error)
+
+    @app.errorhandler(allocations.AllocationError)
+    def allocation_error(error: allocations.AllocationError) -> flask.Response:
+        return errors.problem_from_domain(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> flask.Response:
+        if isinstance(error, HTTPException):
+            return errors.problem_from_http(error)
+        _log.exception("unexpected error")
+        return errors.problem(500, "Internal Server Error",
+                              "an unexpected error occurred; it has been logged")
+
+    return app

@@ -1,0 +1,44 @@
+"""Stateless calculators: DHR apportionment, fund allocation, what-if comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from service import schemas, wire
+from service.app import Blueprint, current_ruleset
+
+blp = Blueprint("calculators", __name__, url_prefix="/api/v1",
+                description="Calculators: public, no token needed, nothing stored.")
+
+
+@blp.route("/dhr/apportion", methods=["POST"])
+@blp.arguments(schemas.DhrRequestSchema)
+@blp.alt_response(200, schema=schemas.ApportionmentSchema, description="The split")
+def apportion_dhr(body: dict[str, Any]) -> dict[str, Any]:
+    """Split a review's costs among the statutory partners on the date, to the penny."""
+    ruleset = current_ruleset()
+    result = rules.apportion(ruleset, wire.dhr_request(body))
+    return wire.apportionment_body(ruleset, result)
+
+
+@blp.route("/funds/allocate", methods=["POST"])
+@blp.arguments(schemas.FundRequestSchema)
+@blp.alt_response(200, schema=schemas.FundAllocationSchema, description="The allocation")
+def allocate_fund(body: dict[str, Any]) -> dict[str, Any]:
+    """Allocate a fund (an id or an inline definition) line by line to its recipients."""
+    ruleset = current_ruleset()
+    fund = wire.fund_of(ruleset, wire.fund_reference(body["fund"]))
+    return wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+
+
+@blp.route("/scenarios/compare", methods=["POST"])
+@blp.arguments(schemas.CompareRequestSchema)
+@blp.alt_response(200, schema=schemas.ComparisonSchema, description="Base, scenario, delta")
+def compare(body: dict[str, Any]) -> dict[str, Any]:
+    """Compare DHR splits and fund allocations under the rules and under changed rules."""
+    ruleset = current_ruleset()
+    result = rules.compare(
+        ruleset, wire.changes(body["changes"]), [wire.dhr_request(r) for r in body["dhr"]],
+        [wire.fund_reference(f["fund"], f"funds.{i}.fund") for i, f in enumerate(body["funds"])])
+    return wire.comparison_body(ruleset, result)

@@ -1,0 +1,72 @@
+"""Read-only views of the rules in use: organisations, districts, arrangements, funds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_smorest import abort
+
+from service import schemas, wire
+from service.app import Blueprint, current_ruleset
+
+blp = Blueprint("rules", __name__, url_prefix="/api/v1",
+                description="The rules in use: public, no token needed.")
+
+
+@blp.route("/organisations")
+@blp.arguments(schemas.OrganisationsQuerySchema, location="query", as_kwargs=True)
+@blp.alt_response(200, schema=schemas.OrganisationsSchema, description="Active on the date")
+def organisations(date: date | None = None) -> dict[str, Any]:  # noqa: A002
+    """Organisations active on a date (default today), and whether each is statutory then."""
+    return wire.organisations_body(current_ruleset(), date or _today())
+
+
+def _today() -> date:
+    return date.today()
+
+
+@blp.route("/districts")
+@blp.alt_response(200, schema=schemas.DistrictsSchema, description="Districts and CSPs")
+def districts() -> dict[str, Any]:
+    """Districts with their council, CSP and health coverage over time; CSPs."""
+    return wire.districts_body(current_ruleset())
+
+
+@blp.route("/arrangements")
+@blp.alt_response(200, schema=schemas.ArrangementsSchema, description="Every arrangement")
+def arrangements() -> dict[str, Any]:
+    """Cost-sharing arrangements: roles in order, policies, sources."""
+    return {"arrangements": [wire.arrangement_body(a)
+                             for a in current_ruleset().arrangements.values()]}
+
+
+@blp.route("/arrangements/<arrangement_id>")
+@blp.alt_response(200, schema=schemas.ArrangementSchema, description="The arrangement")
+@blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown arrangement")
+def arrangement(arrangement_id: str) -> dict[str, Any]:
+    """One arrangement."""
+    found = current_ruleset().arrangements.get(arrangement_id)
+    if found is None:
+        abort(404, message=f"unknown arrangement {arrangement_id!r}; known: "
+                           f"{', '.join(current_ruleset().arrangements)}")
+    return wire.arrangement_body(found)
+
+
+@blp.route("/funds")
+@blp.alt_response(200, schema=schemas.FundsSchema, description="Every fund")
+def funds() -> dict[str, Any]:
+    """Fund definitions: year, total, recipients and ordered lines."""
+    return {"funds": [wire.fund_body(f) for f in current_ruleset().funds.values()]}
+
+
+@blp.route("/funds/<fund_id>")
+@blp.alt_response(200, schema=schemas.FundSchema, description="The fund")
+@blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown fund")
+def fund(fund_id: str) -> dict[str, Any]:
+    """One fund definition."""
+    found = current_ruleset().funds.get(fund_id)
+    if found is None:
+        abort(404, message=f"unknown fund {fund_id!r}; known: "
+                           f"{', '.join(current_ruleset().funds)}")
+    return wire.fund_body(found)

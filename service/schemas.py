@@ -1,0 +1,373 @@
+"""Wire schemas: what requests may contain (unknown fields rejected) and what answers look like.
+
+Request schemas validate the shape; :mod:`service.wire` turns loaded data into domain requests
+(where the rules report deeper problems with field paths). Response schemas document the
+bodies built by :mod:`service.wire` and are checked against real answers in the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+import allocations
+
+__all__ = [
+    "ApportionmentSchema",
+    "ArrangementSchema",
+    "ArrangementsSchema",
+    "CompareRequestSchema",
+    "ComparisonSchema",
+    "DhrRequestSchema",
+    "DistrictsSchema",
+    "FundAllocationSchema",
+    "FundRequestSchema",
+    "FundSchema",
+    "FundsSchema",
+    "HealthSchema",
+    "OrganisationsQuerySchema",
+    "OrganisationsSchema",
+    "ProblemSchema",
+]
+
+MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class Money(fields.Field):  # type: ignore[type-arg]
+    """Money on the wire: a decimal string with at most two places; never a JSON number."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
+        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
+                    "description": "money: a decimal string with at most 2 places (GBP)"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+        self.allow_negative = allow_negative
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            allocations.parse_money(value, field="amount", allow_negative=self.allow_negative)
+        except allocations.InvalidMoney as error:
+            raise ma.ValidationError(str(error).removeprefix("amount: ")) from error
+        return value
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+def Slug(**kwargs: Any) -> fields.String:  # noqa: N802 - a field factory reads like a field
+    """An id: letters, digits, ``-``, ``_``, ``.``; at most 100 characters."""
+    return fields.String(validate=validate.Regexp(SLUG_PATTERN, error="not a valid id"),
+                         **kwargs)
+
+
+class Strict(ma.Schema):
+    """Base schema: unknown fields are an error."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+class CostSchema(Strict):
+    item = Slug(required=True, metadata={"example": "overview-author"})
+    amount = Money(required=True)
+
+
+class DhrRequestSchema(Strict):
+    district = Slug(required=True, metadata={"example": "amber-valley"})
+    date = fields.Date(required=True, metadata={"example": "2013-05-01"})
+    costs = fields.List(fields.Nested(CostSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+    health_body = Slug(allow_none=True)
+    arrangement = Slug(allow_none=True)
+    commissioned = fields.Date(allow_none=True, metadata={
+        "description": "commission date; needed by arrangements governed by it"})
+    currency = fields.String(validate=validate.OneOf(["GBP"]))
+
+
+class LineSchema(Strict):
+    id = Slug(required=True)
+    name = fields.String(validate=validate.Length(max=500))
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["fixed", "per-recipient", "proportional", "residual"]))
+    amount = Money(allow_none=True)
+    recipient = Slug(allow_none=True)
+    recipients = fields.List(Slug(), allow_none=True, validate=validate.Length(max=1000))
+    weights = fields.Raw(allow_none=True, metadata={
+        "description": "recipient -> weight (integer or decimal string), or a weight-set id",
+        "oneOf": [{"type": "string"},
+                  {"type": "object", "additionalProperties": {
+                      "oneOf": [{"type": "integer", "minimum": 0},
+                                {"type": "string", "pattern": r"^[0-9]{1,15}(\.[0-9]{1,10})?$"}]}}]})
+    floor = Money(allow_none=True)
+    cap = Money(allow_none=True)
+
+
+class InlineFundSchema(Strict):
+    id = Slug(required=True)
+    name = fields.String(required=True, validate=validate.Length(max=500))
+    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+                         metadata={"example": "2024-25"})
+    total = Money(required=True)
+    recipients = fields.List(Slug(), required=True, validate=validate.Length(max=1000))
+    lines = fields.List(fields.Nested(LineSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+    source = fields.String(validate=validate.Length(max=2000))
+    currency = fields.String(validate=validate.OneOf(["GBP"]))
+
+
+class FundRef(fields.Field):  # type: ignore[type-arg]
+    """A fund id, or an inline fund definition (validated by the rules, with field paths)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN},
+                                             {"$ref": "#/components/schemas/InlineFund"}]},
+                         **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            return value
+        raise ma.ValidationError("a fund id (string) or an inline fund definition (object)")
+
+
+class FundRequestSchema(Strict):
+    fund = FundRef(required=True)
+
+
+class ChangeSchema(ma.Schema):
+    """A scenario change; ``op`` says which, the other fields depend on it."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    op = fields.String(required=True, validate=validate.OneOf([
+        "end-organisation", "replace-organisation", "add-organisation", "set-role-weight",
+        "set-policy", "add-contribution", "merge-csps", "set-fund-total", "set-weights"]))
+
+
+class Change(fields.Field):  # type: ignore[type-arg]
+    """A change object passed to the rules, which validate it by operation."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"$ref": "#/components/schemas/Change"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ma.ValidationError("a change is an object with an \"op\"")
+        return value
+
+
+class CompareRequestSchema(Strict):
+    changes = fields.List(Change(), required=True, validate=validate.Length(max=100))
+    dhr = fields.List(fields.Nested(DhrRequestSchema), load_default=list,
+                      validate=validate.Length(max=5000))
+    funds = fields.List(fields.Nested(FundRequestSchema), load_default=list,
+                        validate=validate.Length(max=100))
+
+
+class OrganisationsQuerySchema(Strict):
+    date = fields.Date(metadata={"description": "default: today"})
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+class PeriodSchema(ma.Schema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(allow_none=True, required=True)
+
+
+class OrganisationSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    statutory = fields.Boolean(required=True)
+    active = fields.List(fields.Nested(PeriodSchema), required=True)
+    successors = fields.List(fields.String(), required=True)
+    source = fields.String()
+
+
+class OrganisationsSchema(ma.Schema):
+    date = fields.Date(required=True)
+    organisations = fields.List(fields.Nested(OrganisationSchema), required=True)
+
+
+class CoverageSchema(ma.Schema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(allow_none=True, required=True)
+    bodies = fields.List(fields.String(), required=True)
+    source = fields.String()
+
+
+class DistrictSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    council = fields.String(required=True)
+    csp = fields.String(required=True)
+    health = fields.List(fields.Nested(CoverageSchema), required=True)
+    source = fields.String()
+
+
+class CspSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    active = fields.List(fields.Nested(PeriodSchema), required=True)
+    successors = fields.List(fields.String(), required=True)
+    districts = fields.List(fields.String(), required=True)
+    source = fields.String()
+
+
+class DistrictsSchema(ma.Schema):
+    districts = fields.List(fields.Nested(DistrictSchema), required=True)
+    csps = fields.List(fields.Nested(CspSchema), required=True)
+
+
+class RoleSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    organisations = fields.List(fields.String(), required=True)
+    area = fields.String(allow_none=True, required=True)
+    weight = fields.String(required=True)
+    fill = fields.String(required=True)
+
+
+class ContributionSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    item = fields.String(required=True)
+    percent = fields.String(required=True)
+    cap = fields.String(allow_none=True, required=True)
+
+
+class ArrangementSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    in_force = fields.Nested(PeriodSchema, required=True)
+    districts = fields.List(fields.String(), required=True)
+    roles = fields.List(fields.Nested(RoleSchema), required=True)
+    shared_items = fields.List(fields.String(), required=True)
+    governing_date = fields.String(required=True)
+    contributions = fields.List(fields.Nested(ContributionSchema), required=True)
+    source = fields.String(required=True)
+
+
+class ArrangementsSchema(ma.Schema):
+    arrangements = fields.List(fields.Nested(ArrangementSchema), required=True)
+
+
+class FundSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    year = fields.String(required=True)
+    total = fields.String(required=True)
+    recipients = fields.List(fields.String(), required=True)
+    lines = fields.List(fields.Dict(), required=True)
+    source = fields.String()
+
+
+class FundsSchema(ma.Schema):
+    funds = fields.List(fields.Nested(FundSchema), required=True)
+
+
+class ShareSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    amount = fields.String(required=True)
+    fraction = fields.String(allow_none=True, required=True)
+    remainder_penny = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+
+
+class ArrangementRefSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    source = fields.String(required=True)
+
+
+class ApportionmentSchema(ma.Schema):
+    currency = fields.String(required=True)
+    total = fields.String(required=True)
+    date = fields.Date(required=True)
+    governing_date = fields.Date(required=True)
+    district = fields.String(required=True)
+    health_body = fields.String(allow_none=True, required=True)
+    arrangement = fields.Nested(ArrangementRefSchema, required=True)
+    shares = fields.List(fields.Nested(ShareSchema), required=True)
+
+
+class LineAmountSchema(ma.Schema):
+    line = fields.String(required=True)
+    amount = fields.String(required=True)
+
+
+class RecipientSchema(ma.Schema):
+    recipient = fields.String(required=True)
+    name = fields.String(required=True)
+    amount = fields.String(required=True)
+    lines = fields.List(fields.Nested(LineAmountSchema), required=True)
+
+
+class LineTotalSchema(ma.Schema):
+    line = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    amount = fields.String(required=True)
+
+
+class FundAllocationSchema(ma.Schema):
+    fund = fields.String(required=True)
+    name = fields.String(required=True)
+    year = fields.String(required=True)
+    currency = fields.String(required=True)
+    total = fields.String(required=True)
+    allocated = fields.String(required=True)
+    unallocated = fields.String(required=True)
+    recipients = fields.List(fields.Nested(RecipientSchema), required=True)
+    lines = fields.List(fields.Nested(LineTotalSchema), required=True)
+
+
+class RowSchema(ma.Schema):
+    organisation = fields.String()
+    recipient = fields.String()
+    name = fields.String(required=True)
+    base = fields.String(required=True)
+    scenario = fields.String(required=True)
+    delta = fields.String(required=True)
+
+
+class TotalsSchema(ma.Schema):
+    base = fields.String(required=True)
+    scenario = fields.String(required=True)
+    delta = fields.String(required=True)
+
+
+class SideSchema(ma.Schema):
+    dhr = fields.List(fields.Nested(ApportionmentSchema), required=True)
+    funds = fields.List(fields.Nested(FundAllocationSchema), required=True)
+
+
+class ComparisonSchema(ma.Schema):
+    currency = fields.String(required=True)
+    organisations = fields.List(fields.Nested(RowSchema), required=True)
+    recipients = fields.List(fields.Nested(RowSchema), required=True)
+    totals = fields.Nested(TotalsSchema, required=True)
+    base = fields.Nested(SideSchema, required=True)
+    scenario = fields.Nested(SideSchema, required=True)
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(required=True)
+    ruleset = fields.Dict(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True)

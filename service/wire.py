@@ -1,0 +1,195 @@
+"""Between the wire and the domain: loaded request data -> rules requests, results -> bodies.
+
+The HTTP views and the CLI's ``--json`` both use these functions, so the two always print the
+same body. Money leaves as a decimal string with two places; fractions as ``"1/6"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import allocations
+import rules
+from allocations import format_money
+from rules.periods import Period
+
+__all__ = [
+    "apportionment_body",
+    "arrangement_body",
+    "comparison_body",
+    "districts_body",
+    "dhr_request",
+    "fund_allocation_body",
+    "fund_body",
+    "fund_reference",
+    "organisations_body",
+]
+
+
+def _period(period: Period) -> dict[str, str | None]:
+    return {"from": period.start.isoformat(),
+            "to": period.end.isoformat() if period.end else None}
+
+
+def _fraction(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _weight(value: Fraction) -> str:
+    return str(value) if value.denominator != 1 else str(value.numerator)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+def dhr_request(data: Mapping[str, Any]) -> rules.DhrRequest:
+    """Build a DHR request from data loaded by ``DhrRequestSchema`` (money still strings)."""
+    costs = tuple(rules.Cost(c["item"], allocations.parse_money(c["amount"],
+                                                               field=f"costs.{i}.amount"))
+                  for i, c in enumerate(data["costs"]))
+    return rules.DhrRequest(data["district"], data["date"], costs, data.get("health_body"),
+                            data.get("arrangement"), data.get("commissioned"))
+
+
+def fund_reference(value: str | Mapping[str, Any], field: str = "fund") -> str | rules.Fund:
+    """Return a fund id as is, or build an inline fund definition (errors carry ``field``)."""
+    if isinstance(value, str):
+        return value
+    return rules.fund_from_dict(dict(value), field)
+
+
+def fund_of(ruleset: rules.Ruleset, reference: str | rules.Fund, field: str = "fund"
+            ) -> rules.Fund:
+    """Return the fund an id names (``UnknownId`` naming ``field``) or the inline fund."""
+    return ruleset.fund(reference, field=field) if isinstance(reference, str) else reference
+
+
+def changes(values: list[Any]) -> list[rules.Change]:
+    """Build scenario changes, each error naming ``changes.N.field``."""
+    return [rules.change_from_dict(value, f"changes.{index}")
+            for index, value in enumerate(values)]
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+def organisations_body(ruleset: rules.Ruleset, when: date) -> dict[str, Any]:
+    """The organisations active on ``when``, with whether each is statutory then."""
+    return {"date": when.isoformat(), "organisations": [
+        {"id": o.id, "name": o.name, "kind": o.kind,
+         "statutory": ruleset.statutory_on(o.id, when),
+         "active": [_period(p) for p in o.active], "successors": list(o.successors),
+         "source": o.source}
+        for o in ruleset.organisations_on(when)]}
+
+
+def districts_body(ruleset: rules.Ruleset) -> dict[str, Any]:
+    """Districts with their council, CSP and health coverage; CSPs with their districts."""
+    return {
+        "districts": [{"id": d.id, "name": d.name, "council": d.council, "csp": d.csp,
+                       "health": [{**_period(h.period), "bodies": list(h.bodies),
+                                   "source": h.source} for h in d.health],
+                       "source": d.source} for d in ruleset.districts.values()],
+        "csps": [{"id": c.id, "name": c.name, "active": [_period(p) for p in c.active],
+                  "successors": list(c.successors),
+                  "districts": [d.id for d in ruleset.districts.values() if d.csp == c.id],
+                  "source": c.source} for c in ruleset.csps.values()],
+    }
+
+
+def arrangement_body(arrangement: rules.Arrangement) -> dict[str, Any]:
+    """An arrangement: roles in order, policies, contributions and source."""
+    return {
+        "id": arrangement.id, "name": arrangement.name, "in_force": _period(arrangement.in_force),
+        "districts": list(arrangement.districts),
+        "roles": [{"id": r.id, "name": r.name, "organisations": list(r.organisations),
+                   "area": r.area, "weight": _weight(r.weight), "fill": r.fill}
+                  for r in arrangement.roles],
+        "shared_items": list(arrangement.shared_items),
+        "governing_date": arrangement.governing_date,
+        "contributions": [{"organisation": c.organisation, "item": c.item,
+                           "percent": str(c.percent),
+                           "cap": format_money(c.cap) if c.cap is not None else None}
+                          for c in arrangement.contributions],
+        "source": arrangement.source,
+    }
+
+
+def fund_body(fund: rules.Fund) -> dict[str, Any]:
+    """A fund definition, in the inline form ``POST /funds/allocate`` accepts."""
+    return {"id": fund.id, **rules.fund_to_dict(fund)}
+
+
+def apportionment_body(ruleset: rules.Ruleset, result: rules.Apportionment) -> dict[str, Any]:
+    """The answer of ``POST /dhr/apportion``."""
+    request = result.request
+    return {
+        "currency": result.total.currency.code,
+        "total": format_money(result.total),
+        "date": request.date.isoformat(),
+        "governing_date": result.governing_date.isoformat(),
+        "district": request.district,
+        "health_body": next((s.organisation for s in result.shares
+                             if s.role == _health_role(result.arrangement)), None),
+        "arrangement": {"id": result.arrangement.id, "name": result.arrangement.name,
+                        "source": result.arrangement.source},
+        "shares": [{"organisation": s.organisation, "name": ruleset.name_of(s.organisation),
+                    "role": s.role, "amount": format_money(s.amount),
+                    "fraction": _fraction(s.fraction), "remainder_penny": s.remainder_penny,
+                    "reason": s.reason} for s in result.shares],
+    }
+
+
+def _health_role(arrangement: rules.Arrangement) -> str | None:
+    return next((r.id for r in arrangement.roles if r.area == "health"), None)
+
+
+def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
+                         ) -> dict[str, Any]:
+    """The answer of ``POST /funds/allocate``: per recipient and per line."""
+    lines = result.result
+    per_line: dict[str, list[dict[str, str]]] = {}
+    for line in lines.lines:
+        for recipient, amount in zip(line.recipients, line.minor_shares, strict=True):
+            per_line.setdefault(str(recipient), []).append(
+                {"line": line.id, "amount": format_money(allocations.from_minor(amount))})
+    names = {line.id: line.name for line in result.fund.lines}
+    return {
+        "fund": result.fund.id, "name": result.fund.name, "year": result.fund.year,
+        "currency": lines.total.currency.code,
+        "total": format_money(lines.total), "allocated": format_money(lines.allocated),
+        "unallocated": format_money(lines.unallocated),
+        "recipients": [{"recipient": str(r), "name": ruleset.name_of(str(r)),
+                        "amount": format_money(amount), "lines": per_line.get(str(r), [])}
+                       for r, amount in lines.recipients.items()],
+        "lines": [{"line": line.id, "name": names.get(line.id, ""), "kind": line.kind,
+                   "amount": format_money(line.amount)} for line in lines.lines],
+    }
+
+
+def _rows(ruleset: rules.Ruleset, rows: tuple[rules.Row, ...], key: str) -> list[dict[str, str]]:
+    return [{key: row.id, "name": ruleset.name_of(row.id), "base": format_money(row.base),
+             "scenario": format_money(row.scenario), "delta": format_money(row.delta)}
+            for row in rows]
+
+
+def comparison_body(base: rules.Ruleset, result: rules.Comparison) -> dict[str, Any]:
+    """The answer of ``POST /scenarios/compare``: rows, totals and both full results."""
+    scenario = result.scenario_ruleset
+    totals = result.totals
+
+    def side(ruleset: rules.Ruleset, dhr: tuple[rules.Apportionment, ...],
+             funds: tuple[rules.FundAllocation, ...]) -> dict[str, Any]:
+        return {"dhr": [apportionment_body(ruleset, a) for a in dhr],
+                "funds": [fund_allocation_body(ruleset, f) for f in funds]}
+
+    return {
+        "currency": "GBP",
+        "organisations": _rows(scenario, result.organisations, "organisation"),
+        "recipients": _rows(scenario, result.recipients, "recipient"),
+        "totals": {"base": format_money(totals.base), "scenario": format_money(totals.scenario),
+                   "delta": format_money(totals.delta)},
+        "base": side(base, result.base_dhr, result.base_funds),
+        "scenario": side(scenario, result.scenario_dhr, result.scenario_funds),
+    }
