@@ -1,7 +1,7 @@
 """Reading and writing rulesets (TOML or JSON), validating every entry.
 
 Loading collects every problem, each with the path of the entry it concerns
-(``organisations.derbyshire-pcc.active.0.to``), and raises :class:`RulesetInvalid` listing them
+(``organisations.some-trust.active.0.to``), and raises :class:`RulesetInvalid` listing them
 all. :func:`to_dict` is the inverse of :func:`from_dict`: a ruleset round-trips through its file.
 """
 
@@ -44,8 +44,8 @@ __all__ = [
     "to_dict",
 ]
 
-#: The embedded default ruleset (Derbyshire), a file of the ``rules`` package.
-DEFAULT_RULESET = "derbyshire.toml"
+#: The embedded default ruleset, a file of the ``rules`` package.
+DEFAULT_RULESET = "default.toml"
 
 T = TypeVar("T")
 

@@ -44,8 +44,13 @@ __all__ = [
 ]
 
 
-def _end(periods: tuple[Period, ...], when: date) -> tuple[Period, ...]:
-    return tuple(cut for period in periods if (cut := period.cut(when)) is not None)
+def _end(periods: tuple[Period, ...], when: date, what: str, field: str) -> tuple[Period, ...]:
+    kept = tuple(cut for period in periods if (cut := period.cut(when)) is not None)
+    if not kept:
+        first = min(period.start for period in periods).isoformat() if periods else "never"
+        raise RequestInvalid(f"{what} starts on {first}, so it cannot end on {when.isoformat()}",
+                             field=f"{field}.date")
+    return kept
 
 
 def _replace(table: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
@@ -67,7 +72,7 @@ class EndOrganisation:
 
     def apply(self, ruleset: Ruleset, field: str) -> Ruleset:
         org = ruleset.organisation(self.organisation, field=f"{field}.organisation")
-        ended = attrs.evolve(org, active=_end(org.active, self.date))
+        ended = attrs.evolve(org, active=_end(org.active, self.date, org.id, field))
         return attrs.evolve(ruleset, organisations=_replace(ruleset.organisations, org.id, ended))
 
 
@@ -97,7 +102,7 @@ class ReplaceOrganisation:
         if org.id in ids:
             raise RequestInvalid("an organisation cannot succeed itself",
                                  field=f"{field}.successors")
-        organisations[org.id] = attrs.evolve(org, active=_end(org.active, self.date),
+        organisations[org.id] = attrs.evolve(org, active=_end(org.active, self.date, org.id, field),
                                              successors=tuple(ids))
         return attrs.evolve(ruleset, organisations=organisations)
 
@@ -253,7 +258,7 @@ class MergeCsps:
         for csp_id in self.csps:
             if csp_id != self.into:
                 csp = csps[csp_id]
-                csps[csp_id] = attrs.evolve(csp, active=_end(csp.active, self.date),
+                csps[csp_id] = attrs.evolve(csp, active=_end(csp.active, self.date, csp_id, field),
                                             successors=(self.into,))
         districts = {key: attrs.evolve(d, csp=self.into) if d.csp in self.csps else d
                      for key, d in ruleset.districts.items()}

@@ -90,7 +90,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
 
     Args:
         config: Flask settings overriding the defaults.
-        ruleset: a ruleset file; default ``APPORTION_RULESET``, else the embedded Derbyshire one.
+        ruleset: a ruleset file; default ``APPORTION_RULESET``, else the embedded default one.
 
     Raises:
         RulesetInvalid: if the ruleset file is invalid (every problem listed).

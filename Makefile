@@ -1,0 +1,41 @@
+# apportion: the two commands of the README are `make serve` and `make test`.
+# Both create .venv/ on first use and install the pinned versions of requirements/lock.txt.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: serve test lint typecheck check bench bench-split bench-whatif bench-service clean
+
+$(STAMP): setup.cfg pyproject.toml requirements/lock.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/apportion serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check allocations rules service tests benchmarks wsgi.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+bench: bench-split bench-whatif bench-service
+
+bench-split: $(STAMP)
+	$(BIN)/python benchmarks/split.py
+
+bench-whatif: $(STAMP)
+	$(BIN)/python benchmarks/whatif.py
+
+bench-service: $(STAMP)
+	$(BIN)/python benchmarks/service.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,282 @@
+"""The ``apportion`` command line.
+
+Human output is an aligned table with £ amounts and totals; ``--json`` prints exactly the HTTP
+response body. Errors go to stderr with exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import marshmallow as ma
+
+import allocations
+import rules
+from service import errors, schemas, wire
+
+__all__ = ["main"]
+
+
+class CliError(click.ClickException):
+    """An error shown as ``apportion: error: ...`` with exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"apportion: error: {self.message}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+def _ruleset(path: str | None) -> rules.Ruleset:
+    try:
+        return rules.load(path) if path else rules.default_ruleset()
+    except rules.RulesetInvalid as error:
+        _fail(f"ruleset {path}: {error}")
+
+
+def _load(schema: ma.Schema, data: object) -> Any:
+    try:
+        return schema.load(data)  # type: ignore[arg-type]
+    except ma.ValidationError as error:
+        problems = errors.flatten(error.messages)
+        _fail("; ".join(f"{path}: {' '.join(texts)}" for path, texts in problems.items()))
+
+
+def _domain(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except rules.RulesetInvalid as error:
+        _fail("; ".join(f"{path}: {message}" for path, message in error.problems))
+    except rules.RulesError as error:
+        _fail(f"{error.field}: {error.message}" if error.field else error.message)
+    except allocations.AllocationError as error:
+        _fail(str(error))
+
+
+def _read_json(path: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read {path}: {error}")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        _fail(f"{path} is not valid JSON: {error}")
+
+
+def _money(text: str) -> str:
+    """``"1234.50"`` -> ``"£1,234.50"`` (negative as ``-£5.00``)."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, pence = text.lstrip("-").partition(".")
+    return f"{sign}£{int(whole):,}.{pence or '00'}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int],
+           footer: Sequence[str] | None = None) -> str:
+    every = [list(headers), *map(list, rows)] + ([list(footer)] if footer else [])
+    widths = [max(len(row[i]) for row in every) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                 for i, cell in enumerate(row)]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = [line(headers), rule, *(line(row) for row in rows)]
+    if footer:
+        out += [rule, line(footer)]
+    return "\n".join(out)
+
+
+def _emit(as_json: bool, body: dict[str, Any], human: Callable[[dict[str, Any]], str]) -> None:
+    if as_json:
+        click.echo(json.dumps(body, indent=2))
+    else:
+        click.echo(human(body))
+
+
+ruleset_option = click.option(
+    "--ruleset", "ruleset_path", envvar="APPORTION_RULESET", default=None,
+    type=click.Path(dir_okay=False), help="Ruleset file (default: the embedded default rules).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the HTTP JSON body.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """apportion: split CSP costs to the penny and allocate grant money."""
+
+
+def _cost(text: str) -> dict[str, str]:
+    item, sep, amount = text.partition("=")
+    if not sep or not item or not amount:
+        _fail(f"--cost {text!r}: write ITEM=AMOUNT, e.g. overview-author=4250.00")
+    return {"item": item, "amount": amount}
+
+
+def _dhr_human(body: dict[str, Any]) -> str:
+    rows = [[s["name"], s["role"], s["fraction"] or "", _money(s["amount"]),
+             "*" if s["remainder_penny"] else ""] for s in body["shares"]]
+    head = (f"DHR costs for {body['district']} on {body['date']} under "
+            f"{body['arrangement']['id']} (partners as of {body['governing_date']})")
+    table = _table(["Organisation", "Role", "Share", "Amount", ""], rows, {2, 3},
+                   ["Total", "", "", _money(body["total"]), ""])
+    note = "* got a leftover penny (largest remainder; ties to the partner listed first)"
+    return f"{head}\n\n{table}\n\n{note}" if any(s["remainder_penny"] for s in body["shares"]) \
+        else f"{head}\n\n{table}"
+
+
+@cli.command()
+@click.option("--district", required=True, help="The victim's district, e.g. amber-valley.")
+@click.option("--date", "on", required=True, help="Billing date, YYYY-MM-DD.")
+@click.option("--cost", "costs", multiple=True, required=True, metavar="ITEM=AMOUNT",
+              help="A cost item and amount, e.g. overview-author=4250.00 (repeatable).")
+@click.option("--health-body", default=None, help="The relevant health commissioner's id.")
+@click.option("--arrangement", default=None, help="Arrangement id (default: the one in force).")
+@click.option("--commissioned", default=None, help="Commission date, if the arrangement uses it.")
+@json_option
+@ruleset_option
+def dhr(district: str, on: str, costs: tuple[str, ...], health_body: str | None,
+        arrangement: str | None, commissioned: str | None, as_json: bool,
+        ruleset_path: str | None) -> None:
+    """Split a Domestic Homicide Review's costs among the statutory partners."""
+    data: dict[str, Any] = {"district": district, "date": on,
+                            "costs": [_cost(text) for text in costs]}
+    for key, value in (("health_body", health_body), ("arrangement", arrangement),
+                       ("commissioned", commissioned)):
+        if value is not None:
+            data[key] = value
+    loaded = _load(schemas.DhrRequestSchema(), data)
+    ruleset = _ruleset(ruleset_path)
+    body = _domain(lambda: wire.apportionment_body(
+        ruleset, rules.apportion(ruleset, wire.dhr_request(loaded))))
+    _emit(as_json, body, _dhr_human)
+
+
+def _fund_human(body: dict[str, Any]) -> str:
+    line_ids = [line["line"] for line in body["lines"]]
+    rows = []
+    for recipient in body["recipients"]:
+        amounts = {entry["line"]: entry["amount"] for entry in recipient["lines"]}
+        rows.append([recipient["name"], *(_money(amounts[i]) if i in amounts else ""
+                                          for i in line_ids), _money(recipient["amount"])])
+    footer = ["Total", *(_money(line["amount"]) for line in body["lines"]),
+              _money(body["allocated"])]
+    table = _table(["Recipient", *line_ids, "Total"], rows, set(range(1, len(line_ids) + 2)),
+                   footer)
+    return (f"{body['name']} ({body['fund']}, {body['year']}): total {_money(body['total'])}, "
+            f"allocated {_money(body['allocated'])}, unallocated "
+            f"{_money(body['unallocated'])}\n\n{table}")
+
+
+@cli.command()
+@click.argument("fund_id", required=False)
+@click.option("--file", "file", default=None, help="An inline fund definition (JSON; - = stdin).")
+@json_option
+@ruleset_option
+def fund(fund_id: str | None, file: str | None, as_json: bool, ruleset_path: str | None) -> None:
+    """Allocate a fund of the ruleset, or one defined in a JSON file."""
+    if (fund_id is None) == (file is None):
+        _fail("give a fund id or --file (one of them)")
+    raw: Any = fund_id
+    if file is not None:
+        raw = _read_json(file)
+        if isinstance(raw, dict) and set(raw) == {"fund"}:
+            raw = raw["fund"]
+    loaded = _load(schemas.FundRequestSchema(), {"fund": raw})
+    ruleset = _ruleset(ruleset_path)
+
+    def run() -> dict[str, Any]:
+        chosen = wire.fund_of(ruleset, wire.fund_reference(loaded["fund"]))
+        return wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, chosen))
+
+    _emit(as_json, _domain(run), _fund_human)
+
+
+def _whatif_human(body: dict[str, Any]) -> str:
+    parts = []
+    for key, title in (("organisations", "DHR costs by organisation"),
+                       ("recipients", "Fund allocations by recipient")):
+        if body[key]:
+            rows = [[row["name"], _money(row["base"]), _money(row["scenario"]),
+                     _money(row["delta"])] for row in body[key]]
+            parts.append(f"{title}\n\n" + _table(["", "Base", "Scenario", "Delta"], rows,
+                                                 {1, 2, 3}))
+    totals = body["totals"]
+    parts.append(_table(["", "Base", "Scenario", "Delta"], [[
+        "Total", _money(totals["base"]), _money(totals["scenario"]), _money(totals["delta"])]],
+        {1, 2, 3}))
+    return "\n\n".join(parts)
+
+
+@cli.command()
+@click.option("--file", "file", required=True,
+              help="Scenario JSON: the body of POST /api/v1/scenarios/compare (- = stdin).")
+@json_option
+@ruleset_option
+def whatif(file: str, as_json: bool, ruleset_path: str | None) -> None:
+    """Compare DHR splits and fund allocations under a scenario's changes."""
+    loaded = _load(schemas.CompareRequestSchema(), _read_json(file))
+    ruleset = _ruleset(ruleset_path)
+
+    def run() -> dict[str, Any]:
+        result = rules.compare(
+            ruleset, wire.changes(loaded["changes"]),
+            [wire.dhr_request(r) for r in loaded["dhr"]],
+            [wire.fund_reference(f["fund"], f"funds.{i}.fund")
+             for i, f in enumerate(loaded["funds"])])
+        return wire.comparison_body(ruleset, result)
+
+    _emit(as_json, _domain(run), _whatif_human)
+
+
+def _organisations_human(body: dict[str, Any]) -> str:
+    rows = [[o["id"], o["name"], o["kind"], "yes" if o["statutory"] else "no"]
+            for o in body["organisations"]]
+    return f"Organisations active on {body['date']}\n\n" + _table(
+        ["Id", "Name", "Kind", "Statutory"], rows, set())
+
+
+@cli.command()
+@click.option("--date", "on", default=None, help="YYYY-MM-DD (default: today).")
+@json_option
+@ruleset_option
+def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> None:
+    """List the organisations active on a date and whether each is statutory."""
+    query = _load(schemas.OrganisationsQuerySchema(), {"date": on} if on else {})
+    ruleset = _ruleset(ruleset_path)
+    _emit(as_json, wire.organisations_body(ruleset, query.get("date") or date.today()),
+          _organisations_human)
+
+
+@cli.command()
+@click.option("--host", default=lambda: os.environ.get("APPORTION_HOST", "127.0.0.1"),
+              show_default="127.0.0.1 (APPORTION_HOST)")
+@click.option("--port", default=lambda: int(os.environ.get("APPORTION_PORT", "8000")), type=int,
+              show_default="8000 (APPORTION_PORT)")
+@click.option("--workers", default=lambda: int(os.environ.get("APPORTION_WORKERS", "2")),
+              type=int, show_default="2 (APPORTION_WORKERS)")
+@ruleset_option
+def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
+    """Run the service under gunicorn (a production WSGI server)."""
+    from service.server import run
+
+    _domain(lambda: run(host, port, workers, ruleset_path))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``apportion`` script."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="apportion",
+                 standalone_mode=True)
+    except click.exceptions.Exit as done:  # pragma: no cover - standalone mode exits itself
+        sys.exit(done.exit_code)

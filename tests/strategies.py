@@ -1,0 +1,46 @@
+"""Hypothesis strategies shared by the test layers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+from allocations import from_minor
+
+#: Money amounts as integer pence (up to £10 billion either way).
+pence = st.integers(min_value=-(10**12), max_value=10**12)
+positive_pence = st.integers(min_value=0, max_value=10**12)
+money = pence.map(from_minor)
+positive_money = positive_pence.map(from_minor)
+
+parties = st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=25, unique=True)
+
+weight_values = st.one_of(
+    st.integers(min_value=0, max_value=10**9),
+    st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False),
+    st.fractions(min_value=0, max_value=10**6, max_denominator=1000),
+)
+
+
+@st.composite
+def weights(draw: st.DrawFn, min_size: int = 1, max_size: int = 25
+            ) -> dict[str, int | Decimal | Fraction]:
+    """A mapping party -> weight with at least one positive weight."""
+    names = draw(st.lists(st.text(min_size=1, max_size=6), min_size=min_size,
+                          max_size=max_size, unique=True))
+    values = [draw(weight_values) for _ in names]
+    if not any(values):
+        values[draw(st.integers(0, len(values) - 1))] = 1
+    return dict(zip(names, values, strict=True))
+
+
+#: Dates over the life of the Derbyshire arrangement and beyond.
+arrangement_dates = st.dates(min_value=date(2011, 9, 1), max_value=date(2031, 3, 31))
+
+#: Every boundary date of the embedded timeline, with the day before each.
+TIMELINE = [date(2011, 9, 1), date(2012, 11, 22), date(2013, 4, 1), date(2014, 6, 1),
+            date(2019, 4, 1), date(2021, 6, 26), date(2022, 7, 1)]
+boundary_dates = st.sampled_from(TIMELINE + [d - timedelta(days=1) for d in TIMELINE])
