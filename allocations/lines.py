@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from math import lcm
-from typing import Union
+from typing import Any
 
 import attrs
 from moneyed import Money
@@ -64,7 +64,7 @@ class Proportional:
 
     id: str
     amount: Money
-    weights: Mapping[Hashable, Weight]
+    weights: Mapping[Any, Weight]
     floor: Money | None = None
     cap: Money | None = None
     recipients: tuple[Hashable, ...] | None = None
@@ -80,7 +80,7 @@ class Residual:
     kind: str = attrs.field(default="residual", init=False)
 
 
-Line = Union[Fixed, PerRecipient, Proportional, Residual]
+Line = Fixed | PerRecipient | Proportional | Residual
 
 
 @attrs.frozen

@@ -106,7 +106,7 @@ def parse_money(
                 f"{field}: currency {value.currency.code} given where {want.code} is required"
             )
         amount = value.amount
-    elif isinstance(value, bool) or isinstance(value, (int, float)):
+    elif isinstance(value, (bool, int, float)):
         raise InvalidMoney(
             f"{field}: money must be a decimal string such as \"1100.00\", not a number ({value!r})"
         )

@@ -17,7 +17,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from math import lcm
-from typing import Union
+from typing import TypeVar
 
 import attrs
 from moneyed import Currency, Money
@@ -37,7 +37,8 @@ __all__ = [
     "split_increment",
 ]
 
-Weight = Union[int, Decimal, Fraction]
+Weight = int | Decimal | Fraction
+P = TypeVar("P", bound=Hashable)
 
 
 def _coerce_total(total: Money | str | Decimal) -> Money:
@@ -61,7 +62,7 @@ def _as_fraction(party: Hashable, weight: object) -> Fraction:
     return value
 
 
-def normalise_weights(weights: Mapping[Hashable, Weight]) -> tuple[tuple[Hashable, ...], list[int]]:
+def normalise_weights(weights: Mapping[P, Weight]) -> tuple[tuple[P, ...], list[int]]:
     """Check ``weights`` and scale them to the smallest equivalent integers.
 
     Returns the parties in input order and their integer weights.
@@ -245,11 +246,11 @@ class Allocation:
         return hash((self.parties, self.minor_shares))
 
 
-def split_by_weight(total: Money | str | Decimal, weights: Mapping[Hashable, Weight]) -> Allocation:
+def split_by_weight(total: Money | str | Decimal, weights: Mapping[P, Weight]) -> Allocation:
     """Split ``total`` between the parties of ``weights`` in proportion to their weights.
 
     Args:
-        total: money (a ``Money``, or a strict decimal string / ``Decimal`` in GBP); may be negative.
+        total: a ``Money``, or a strict decimal string / ``Decimal`` in GBP; may be negative.
         weights: party -> weight (int, Decimal or Fraction, >= 0, not all zero), in priority
             order: ties for a remainder penny go to the party listed first.
 
@@ -314,7 +315,7 @@ class Increment:
 def split_increment(
     previous_total: Money | str | Decimal,
     new_total: Money | str | Decimal,
-    weights: Mapping[Hashable, Weight],
+    weights: Mapping[P, Weight],
 ) -> Increment:
     """Split the change from ``previous_total`` to ``new_total`` without drift.
 

@@ -7,6 +7,7 @@ every partner's share is within a penny of every other's.
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -46,11 +47,11 @@ class DhrRequest:
     """
 
     district: str
-    date: date
+    date: datetime.date
     costs: tuple[Cost, ...]
     health_body: str | None = None
     arrangement: str | None = None
-    commissioned: date | None = None
+    commissioned: datetime.date | None = None
 
 
 @attrs.frozen

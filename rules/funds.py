@@ -91,8 +91,8 @@ def allocate_fund(ruleset: Ruleset, fund: Fund, field: str = "fund") -> FundAllo
     try:
         result = allocations.allocate_lines(fund.total, lines, recipients)
     except allocations.LineError as error:
-        index = next((i for i, line in enumerate(fund.lines) if line.id == error.line), None)
-        where = f"{field}.lines.{index}" if index is not None else f"{field}.lines"
+        at = next((i for i, line in enumerate(fund.lines) if line.id == error.line), None)
+        where = f"{field}.lines.{at}" if at is not None else f"{field}.lines"
         raise RequestInvalid(str(error), field=where) from error
     except allocations.AllocationError as error:
         raise RequestInvalid(str(error), field=field) from error

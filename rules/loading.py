@@ -72,7 +72,8 @@ class _Reader:
             problems.add(path or "(top)", f"must be a table, not {type(data).__name__}")
         for key in self.data:
             if key not in allowed:
-                problems.add(self._at(key), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+                known = ", ".join(sorted(allowed))
+                problems.add(self._at(key), f"unknown field (allowed: {known})")
 
     def _at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -267,7 +268,7 @@ def _organisation(org_id: str, value: object, problems: _Problems) -> Organisati
     return Organisation(
         org_id, reader.get("name", _text, "") or "", reader.get("kind", _slug, "") or "",
         _periods(reader.data.get("active"), f"{path}.active", problems),
-        reader.get("successors", _list(_slug), (), required=False) or (),
+        reader.get("successors", _list(_slug), required=False) or (),
         reader.get("source", _text, "") or "")
 
 
@@ -276,7 +277,7 @@ def _csp(csp_id: str, value: object, problems: _Problems) -> Csp:
     reader = _Reader(value, path, problems, {"name", "active", "successors", "source"})
     return Csp(csp_id, reader.get("name", _text, "") or "",
                _periods(reader.data.get("active"), f"{path}.active", problems),
-               reader.get("successors", _list(_slug), (), required=False) or (),
+               reader.get("successors", _list(_slug), required=False) or (),
                reader.get("source", _text, "") or "")
 
 
@@ -293,7 +294,7 @@ def _district(district_id: str, value: object, problems: _Problems) -> District:
         cover = _Reader(entry, where, problems, {"from", "to", "bodies", "source"})
         start = cover.get("from", _date)
         end = cover.get("to", _date, required=False)
-        bodies = cover.get("bodies", _list(_slug), ()) or ()
+        bodies = cover.get("bodies", _list(_slug)) or ()
         if start is not None:
             try:
                 coverage.append(HealthCoverage(Period(start, end), bodies,
@@ -310,7 +311,7 @@ def _role(value: object, path: str, problems: _Problems) -> Role:
     reader = _Reader(value, path, problems,
                      {"id", "name", "organisations", "area", "weight", "fill"})
     area = reader.get("area", _choice(AREAS), required=False)
-    organisations = reader.get("organisations", _list(_slug), (), required=False) or ()
+    organisations = reader.get("organisations", _list(_slug), required=False) or ()
     if area is None and not organisations and reader.ok:
         problems.add(path, "a role needs organisations or an area (health or council)")
     if area is not None and organisations:
@@ -349,9 +350,9 @@ def _arrangement(arrangement_id: str, value: object, problems: _Problems) -> Arr
     return Arrangement(
         arrangement_id, reader.get("name", _text, "") or "",
         in_force or Period(date.min),
-        reader.get("districts", _list(_slug), ()) or (),
+        reader.get("districts", _list(_slug)) or (),
         tuple(roles),
-        reader.get("shared_items", _list(_slug), ()) or (),
+        reader.get("shared_items", _list(_slug)) or (),
         reader.get("governing_date", _choice(GOVERNING_DATES), "billing", required=False)
         or "billing",
         tuple(_contribution(c, f"{path}.contributions.{i}", problems)
@@ -433,7 +434,7 @@ def _fund(fund_id: str, value: object, path: str, problems: _Problems) -> Fund:
             if line.id in seen:
                 problems.add(f"{path}.lines.{index}.id", f"line id {line.id!r} is used twice")
             seen.add(line.id)
-    recipients = reader.get("recipients", _list(_slug), ()) or ()
+    recipients = reader.get("recipients", _list(_slug)) or ()
     if len(set(recipients)) != len(recipients):
         problems.add(f"{path}.recipients", "lists a recipient twice")
     return Fund(fund_id, reader.get("name", _text, "") or "", year or "2000-01",
@@ -690,7 +691,7 @@ def _new_organisation(value: object, path: str, problems: _Problems,
     org_id = reader.get("id", _slug)
     return Organisation(org_id or "", reader.get("name", _text, "") or "",
                         reader.get("kind", _slug, "") or "", active,
-                        reader.get("successors", _list(_slug), (), required=False) or (),
+                        reader.get("successors", _list(_slug), required=False) or (),
                         reader.get("source", _text, "scenario", required=False) or "scenario")
 
 

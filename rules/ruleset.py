@@ -131,5 +131,5 @@ class Ruleset:
         """Return the display name of an organisation, CSP or district id (the id if unknown)."""
         for table in (self.organisations, self.csps, self.districts):
             if body_id in table:
-                return table[body_id].name  # type: ignore[no-any-return]
+                return table[body_id].name
         return body_id

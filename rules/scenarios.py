@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 import attrs
 from moneyed import Money
@@ -246,7 +246,7 @@ class MergeCsps:
     name: str | None = None
 
     def apply(self, ruleset: Ruleset, field: str) -> Ruleset:
-        if len(self.csps) < 2 and self.into in self.csps or not self.csps:
+        if (len(self.csps) < 2 and self.into in self.csps) or not self.csps:
             raise RequestInvalid("merge at least two CSPs", field=f"{field}.csps")
         for index, csp_id in enumerate(self.csps):
             ruleset.csp(csp_id, field=f"{field}.csps.{index}")
@@ -302,8 +302,8 @@ class SetWeights:
         raise UnknownId("line", self.line, [line.id for line in fund.lines], field=f"{field}.line")
 
 
-Change = Union[EndOrganisation, ReplaceOrganisation, AddOrganisation, SetRoleWeight, SetPolicy,
-               AddContribution, MergeCsps, SetFundTotal, SetWeights]
+Change = (EndOrganisation | ReplaceOrganisation | AddOrganisation | SetRoleWeight | SetPolicy
+          | AddContribution | MergeCsps | SetFundTotal | SetWeights)
 
 #: The operation names of the change objects (``{"op": "end-organisation", ...}``).
 CHANGE_OPERATIONS: dict[str, type] = {
@@ -362,7 +362,7 @@ class Comparison:
                    sum((r.scenario for r in rows), zero))
 
 
-FundRef = Union[str, Fund]
+FundRef = str | Fund
 
 
 def _fund(ruleset: Ruleset, ref: FundRef, field: str) -> FundAllocation:

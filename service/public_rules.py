@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_smorest import abort
+from werkzeug.exceptions import NotFound
 
 from service import schemas, wire
 from service.app import Blueprint, current_ruleset
@@ -17,7 +17,7 @@ blp = Blueprint("rules", __name__, url_prefix="/api/v1",
 @blp.route("/organisations")
 @blp.arguments(schemas.OrganisationsQuerySchema, location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.OrganisationsSchema, description="Active on the date")
-def organisations(date: date | None = None) -> dict[str, Any]:  # noqa: A002
+def organisations(date: date | None = None) -> dict[str, Any]:
     """Organisations active on a date (default today), and whether each is statutory then."""
     return wire.organisations_body(current_ruleset(), date or _today())
 
@@ -48,8 +48,8 @@ def arrangement(arrangement_id: str) -> dict[str, Any]:
     """One arrangement."""
     found = current_ruleset().arrangements.get(arrangement_id)
     if found is None:
-        abort(404, message=f"unknown arrangement {arrangement_id!r}; known: "
-                           f"{', '.join(current_ruleset().arrangements)}")
+        raise NotFound(f"unknown arrangement {arrangement_id!r}; known: "
+                       f"{', '.join(current_ruleset().arrangements)}")
     return wire.arrangement_body(found)
 
 
@@ -67,6 +67,5 @@ def fund(fund_id: str) -> dict[str, Any]:
     """One fund definition."""
     found = current_ruleset().funds.get(fund_id)
     if found is None:
-        abort(404, message=f"unknown fund {fund_id!r}; known: "
-                           f"{', '.join(current_ruleset().funds)}")
+        raise NotFound(f"unknown fund {fund_id!r}; known: {', '.join(current_ruleset().funds)}")
     return wire.fund_body(found)

@@ -34,6 +34,7 @@ __all__ = [
 
 MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+WEIGHT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,10})?$"
 
 
 class Money(fields.Field):  # type: ignore[type-arg]
@@ -56,7 +57,7 @@ class Money(fields.Field):  # type: ignore[type-arg]
         return value
 
 
-def Slug(**kwargs: Any) -> fields.String:  # noqa: N802 - a field factory reads like a field
+def Slug(**kwargs: Any) -> fields.String:
     """An id: letters, digits, ``-``, ``_``, ``.``; at most 100 characters."""
     return fields.String(validate=validate.Regexp(SLUG_PATTERN, error="not a valid id"),
                          **kwargs)
@@ -101,7 +102,7 @@ class LineSchema(Strict):
         "oneOf": [{"type": "string"},
                   {"type": "object", "additionalProperties": {
                       "oneOf": [{"type": "integer", "minimum": 0},
-                                {"type": "string", "pattern": r"^[0-9]{1,15}(\.[0-9]{1,10})?$"}]}}]})
+                                {"type": "string", "pattern": WEIGHT_PATTERN}]}}]})
     floor = Money(allow_none=True)
     cap = Money(allow_none=True)
 

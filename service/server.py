@@ -11,7 +11,7 @@ from service.app import create_app
 __all__ = ["run"]
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, app: Any, options: dict[str, Any]):
         self.application = app
         self.options = options

@@ -12,10 +12,8 @@ from tests import strategies
 def test_three_tranches_of_one_penny_six_ways() -> None:
     weights = dict.fromkeys("abcdef", 1)
     held = dict.fromkeys(weights, 0)
-    running = 0
-    for _ in range(3):
+    for running in range(3):
         increment = split_increment(from_minor(running), from_minor(running + 1), weights)
-        running += 1
         for party, amount in increment.shares.items():
             held[party] += to_minor(amount)
     assert list(held.values()) == [1, 1, 1, 0, 0, 0]

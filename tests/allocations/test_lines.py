@@ -1,4 +1,4 @@
-"""Fund lines: the 2012-13 Community Safety Fund, floors and caps, and the laws of allocate_lines."""
+"""Fund lines: the 2012-13 Community Safety Fund, floors and caps, and allocate_lines's laws."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def test_health_body_must_cover_the_district(derbyshire: rules.Ruleset) -> None:
 
 
 def test_unknown_district_lists_the_known_ones(derbyshire: rules.Ruleset) -> None:
-    with pytest.raises(rules.UnknownId, match="unknown district 'atlantis'.*amber-valley"):
+    with pytest.raises(rules.UnknownId, match=r"unknown district 'atlantis'.*amber-valley"):
         split(derbyshire, "atlantis", "2015-01-01")
 
 
@@ -283,7 +283,7 @@ def test_inline_fund_errors_name_the_line(derbyshire: rules.Ruleset) -> None:
         "recipients": ["erewash-csp"],
         "lines": [{"id": "a", "kind": "fixed", "recipient": "erewash-csp", "amount": "600.00"},
                   {"id": "b", "kind": "fixed", "recipient": "erewash-csp", "amount": "600.00"}]})
-    with pytest.raises(rules.RequestInvalid, match="line 'b' needs 600.00") as caught:
+    with pytest.raises(rules.RequestInvalid, match=r"line 'b' needs 600\.00") as caught:
         rules.allocate_fund(derbyshire, fund)
     assert caught.value.field == "fund.lines.1"
 

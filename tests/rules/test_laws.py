@@ -5,6 +5,7 @@ Checked for any date and district, and for rulesets changed by random membership
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from datetime import date, timedelta
 from typing import Any
@@ -88,10 +89,9 @@ class MembershipChanges(RuleBasedStateMachine):
         self.count = 0
 
     def _apply(self, change: dict[str, Any]) -> None:
-        try:
+        # refused changes (unknown ids, duplicates) leave the ruleset as it was
+        with contextlib.suppress(rules.RulesError):
             self.ruleset = rules.apply_changes(self.ruleset, [rules.change_from_dict(change)])
-        except rules.RulesError:
-            pass  # refused changes (unknown ids, duplicates) leave the ruleset as it was
 
     @rule(org=st.sampled_from(sorted(RULESET.organisations)), on=strategies.arrangement_dates)
     def end_organisation(self, org: str, on: date) -> None:
@@ -160,10 +160,11 @@ TestMembershipChanges.settings = settings(
 changes = st.one_of(
     st.builds(lambda role, fill: {"op": "set-policy", "arrangement": "derbyshire-dhr",
                                   "policy": role, "value": fill},
-              st.sampled_from(["probation", "police-force"]), st.sampled_from(["each", "one-share"])),
+              st.sampled_from(["probation", "police-force"]),
+              st.sampled_from(["each", "one-share"])),
     st.builds(lambda role, w: {"op": "set-role-weight", "arrangement": "derbyshire-dhr",
                                "role": role, "weight": w},
-              st.sampled_from(ROLE_IDS + ["district-council"]), st.integers(1, 4)),
+              st.sampled_from([*ROLE_IDS, "district-council"]), st.integers(1, 4)),
     st.builds(lambda pct, cap: {"op": "add-contribution", "arrangement": "derbyshire-dhr",
                                 "organisation": "derbyshire-pcc", "item": "panel-chair",
                                 "percent": str(pct), "cap": cap},
