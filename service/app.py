@@ -44,7 +44,13 @@ def _depth(value: Any) -> int:
 
 
 class Parser(FlaskParser):
-    """webargs' parser, refusing JSON it cannot parse safely (too deep, huge numbers) with 400."""
+    """webargs' parser, refusing JSON it cannot parse safely (too deep, huge numbers) with 400.
+
+    Unknown fields are refused in every location (the schemas say so; webargs would otherwise
+    ignore unknown query parameters).
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):

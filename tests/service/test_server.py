@@ -1,0 +1,49 @@
+"""`apportion serve` runs gunicorn on the embedded rules; /healthz names the ruleset in use."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+APPORTION = str(Path(sys.executable).parent / "apportion")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_health_and_apportion() -> None:
+    port = free_port()
+    server = subprocess.Popen([APPORTION, "serve", "--port", str(port), "--workers", "2"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.load(r)
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert health["status"] == "ok" and health["ruleset"]["file"] == "embedded"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/dhr/apportion", method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"district": "chesterfield", "date": "2012-06-01", "costs": [
+                {"item": "panel-chair", "amount": "7700.00"}]}).encode())
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = json.load(response)
+        assert [s["amount"] for s in body["shares"]] == ["1100.00"] * 7
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "gunicorn" in output.lower() or "Booting worker" in output
