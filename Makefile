@@ -35,6 +35,7 @@ bench-whatif: $(STAMP)
 	$(BIN)/python benchmarks/whatif.py
 
 bench-service: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/service.py
 
 clean:

@@ -40,8 +40,14 @@ def minor_units(currency: Currency) -> int:
     return int(currency.sub_unit)
 
 
+_PLACES: dict[str, int] = {}
+
+
 def _places(currency: Currency) -> int:
-    return len(str(minor_units(currency))) - 1
+    places = _PLACES.get(currency.code)
+    if places is None:
+        places = _PLACES[currency.code] = len(str(minor_units(currency))) - 1
+    return places
 
 
 def zero(currency: Currency = GBP) -> Money:
@@ -72,6 +78,9 @@ def to_minor(money: Money) -> int:
 def format_money(money: Money) -> str:
     """Return the wire form of ``money``: a decimal string with exactly the currency's places."""
     places = _places(money.currency)
+    amount = money.amount
+    if amount.as_tuple().exponent == -places and (amount or not amount.is_signed()):
+        return f"{amount:f}"  # already exact to the minor unit: the common case
     minor = to_minor(money)
     sign = "-" if minor < 0 else ""
     whole, part = divmod(abs(minor), minor_units(money.currency))

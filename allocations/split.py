@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 from typing import TypeVar
 
 import attrs
@@ -75,6 +75,8 @@ def normalise_weights(weights: Mapping[P, Weight]) -> tuple[tuple[P, ...], list[
     if not parties:
         raise InvalidParties("no parties to split between")
     values = list(weights.values())
+    if all(type(value) is Fraction and value.denominator == 1 for value in values):
+        values = [value.numerator for value in values]  # type: ignore[union-attr]
     if all(type(value) is int for value in values):
         integers: list[int] = values  # type: ignore[assignment]
         for party, value in zip(parties, integers, strict=True):
@@ -157,21 +159,31 @@ class Explanation:
 
     Attributes:
         party: the party explained.
-        weight: its weight as given (normalised to a Fraction).
-        fraction: its weight over the sum of the weights.
-        quota: the exact share, in major units (pounds), before rounding.
+        weight: its weight, scaled with the others to the smallest integers.
+        total_weight: the sum of the scaled weights.
         share: the money it received.
         remainder_penny: whether it received one of the leftover minor units.
         reason: a sentence a finance officer can quote.
     """
 
     party: Hashable
-    weight: Fraction
-    fraction: Fraction
-    quota: Fraction
+    weight: int
+    total_weight: int
     share: Money
     remainder_penny: bool
     reason: str
+    minor_total: int = attrs.field(repr=False)
+
+    @property
+    def fraction(self) -> Fraction:
+        """Its weight over the sum of the weights."""
+        return Fraction(self.weight, self.total_weight)
+
+    @property
+    def quota(self) -> Fraction:
+        """The exact share in major units (pounds), before rounding."""
+        unit = minor_units(self.share.currency)
+        return Fraction(self.minor_total * self.weight, self.total_weight * unit)
 
 
 @attrs.frozen(eq=False)
@@ -210,17 +222,22 @@ class Allocation:
 
     def explain(self, party: Hashable) -> Explanation:
         """Explain the share of ``party``: weight, exact quota, and any remainder penny."""
-        index = self.shares_index(party)
-        total_weight = sum(self.weights)
-        unit = minor_units(self.total.currency)
-        minor_total = to_minor(self.total)
-        fraction = Fraction(self.weights[index], total_weight)
-        quota = Fraction(minor_total * self.weights[index], total_weight) / unit
+        return self._explain(self.shares_index(party), sum(self.weights), to_minor(self.total))
+
+    def explanations(self) -> tuple[Explanation, ...]:
+        """Explain every share, in party order."""
+        total_weight, minor_total = sum(self.weights), to_minor(self.total)
+        return tuple(self._explain(index, total_weight, minor_total)
+                     for index in range(len(self.parties)))
+
+    def _explain(self, index: int, total_weight: int, minor_total: int) -> Explanation:
+        weight = self.weights[index]
         lucky = index in self.lucky
         leftover = len(self.lucky)
-        remainder = Fraction(abs(minor_total) * self.weights[index] % total_weight, total_weight)
-        share = from_minor(self.minor_shares[index], self.total.currency)
-        if self.weights[index] == 0:
+        numerator = abs(minor_total) * weight % total_weight
+        common = gcd(numerator, total_weight)
+        remainder = f"{numerator // common}/{total_weight // common}"
+        if weight == 0:
             reason = "weight zero: receives nothing"
         elif leftover == 0:
             reason = "the exact quota is a whole number of pence: no remainder penny was needed"
@@ -228,13 +245,14 @@ class Allocation:
             reason = (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
                       f"of a penny is among the {leftover} largest (ties go to the party listed "
                       "first)")
-        elif remainder == 0:
+        elif numerator == 0:
             reason = "no leftover penny: its quota is a whole number of pence"
         else:
             reason = (f"no leftover penny: its remainder of {remainder} of a penny is not among "
                       f"the {leftover} largest (ties go to the party listed first)")
-        return Explanation(party, Fraction(self.weights[index]), fraction, quota, share, lucky,
-                           reason)
+        share = from_minor(self.minor_shares[index], self.total.currency)
+        return Explanation(self.parties[index], weight, total_weight, share, lucky, reason,
+                           minor_total)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Allocation):

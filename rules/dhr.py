@@ -155,11 +155,9 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     pool = total - sum((share.amount for share in shares), allocations.zero())
     weights = {partner.organisation: partner.weight for partner in partners}
     split = allocations.split_by_weight(pool, weights)
-    for partner in partners:
-        explanation = split.explain(partner.organisation)
-        shares.append(Share(partner.organisation, partner.role, explanation.share,
-                            explanation.fraction, explanation.remainder_penny,
-                            explanation.reason))
+    for partner, explained in zip(partners, split.explanations(), strict=True):
+        shares.append(Share(partner.organisation, partner.role, explained.share,
+                            explained.fraction, explained.remainder_penny, explained.reason))
     return Apportionment(request, arrangement, when, total, tuple(shares))
 
 

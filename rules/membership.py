@@ -6,6 +6,8 @@ listed once, under the first role it fills; the order is the arrangement's role 
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from datetime import date
 from fractions import Fraction
 
@@ -16,7 +18,7 @@ from rules.exceptions import NotCovered
 from rules.geography import District
 from rules.ruleset import Ruleset
 
-__all__ = ["Partner", "health_bodies_on", "partners_on"]
+__all__ = ["Partner", "health_bodies_on", "partners_on", "resolve_partners"]
 
 
 @attrs.frozen
@@ -42,6 +44,29 @@ def health_bodies_on(ruleset: Ruleset, district: District, when: date) -> tuple[
     return tuple(found)
 
 
+class _Timeline:
+    """The dates where anything in a ruleset starts or ends, and resolutions already made.
+
+    Between two consecutive dates nothing changes, so partners resolved for one day of a
+    segment hold for all of it: the cache is keyed by segment, not by day.
+    """
+
+    def __init__(self, ruleset: Ruleset):
+        dates: set[date] = set()
+        periods = [p for o in ruleset.organisations.values() for p in o.active]
+        periods += [p for k in ruleset.kinds.values() for p in k.statutory]
+        periods += [h.period for d in ruleset.districts.values() for h in d.health]
+        for period in periods:
+            dates.add(period.start)
+            if period.end is not None:
+                dates.add(period.end)
+        self.boundaries = sorted(dates)
+        self.resolved: dict[tuple[str, str, str | None, int], tuple[Partner, ...]] = {}
+
+
+_TIMELINES: weakref.WeakKeyDictionary[Ruleset, _Timeline] = weakref.WeakKeyDictionary()
+
+
 def partners_on(
     ruleset: Ruleset,
     arrangement: Arrangement,
@@ -51,11 +76,29 @@ def partners_on(
 ) -> tuple[Partner, ...]:
     """Resolve the arrangement's roles to the statutory partners on ``when``.
 
+    Resolutions are cached per ruleset and per segment of its timeline (rulesets are values:
+    a changed copy gets its own cache).
+
     Raises:
         NotCovered: when the district's health commissioner is ambiguous and ``health_body`` is
             not given, when ``health_body`` does not cover the district on ``when``, or when an
             area role (council, health) has nobody to fill it.
     """
+    timeline = _TIMELINES.get(ruleset)
+    if timeline is None:
+        timeline = _TIMELINES[ruleset] = _Timeline(ruleset)
+    key = (arrangement.id, district.id, health_body, bisect.bisect_right(timeline.boundaries,
+                                                                         when))
+    found = timeline.resolved.get(key)
+    if found is None:
+        found = timeline.resolved[key] = resolve_partners(ruleset, arrangement, district, when,
+                                                          health_body)
+    return found
+
+
+def resolve_partners(ruleset: Ruleset, arrangement: Arrangement, district: District,
+                     when: date, health_body: str | None = None) -> tuple[Partner, ...]:
+    """:func:`partners_on` without the cache."""
     partners: list[Partner] = []
     taken: set[str] = set()
     for role in arrangement.roles:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -10,17 +9,19 @@ from typing import Any
 
 import flask
 import flask_smorest
+import marshmallow as ma
+import orjson
 from flask import Flask, send_from_directory
+from flask.json.provider import JSONProvider
 from swagger_ui_bundle import swagger_ui_path
-from webargs import core
-from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 import allocations
 import rules
 from service import errors, schemas
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "create_app", "current_ruleset"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "create_app", "current_ruleset", "json_body"]
 
 #: Requests larger than this are refused with 413 (override with APPORTION_MAX_BODY_BYTES).
 MAX_BODY_BYTES = 1024 * 1024
@@ -44,30 +45,63 @@ def _depth(value: Any) -> int:
 
 
 class Parser(FlaskParser):
-    """webargs' parser, refusing JSON it cannot parse safely (too deep, huge numbers) with 400.
+    """webargs' parser (used for query strings), refusing unknown parameters: the schemas say
+    so, and webargs would otherwise ignore unknown query parameters."""
 
-    Unknown fields are refused in every location (the schemas say so; webargs would otherwise
-    ignore unknown query parameters).
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}  # noqa: RUF012
+
+
+class OrjsonProvider(JSONProvider):
+    """Flask's JSON through orjson: strict (no NaN, no Infinity) and several times faster."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return orjson.dumps(obj).decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return orjson.loads(s)
+
+    def response(self, *args: Any, **kwargs: Any) -> flask.Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        return flask.Response(orjson.dumps(obj), mimetype="application/json")
+
+
+def json_body(schema: ma.Schema) -> Any:
+    """Parse the request's JSON body and load it with ``schema``.
+
+    Raises:
+        Rejected: 415 if the body is not JSON, 400 if it cannot be parsed safely (malformed,
+            nested deeper than :data:`MAX_DEPTH`, numbers too long), 422 naming each invalid
+            field; werkzeug raises 413 past ``MAX_CONTENT_LENGTH``.
     """
-
-    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}
-
-    def _raw_load_json(self, req: flask.Request) -> Any:
-        if not is_json_request(req):
-            return core.missing
-        try:
-            data = json.loads(req.get_data(cache=True).decode("utf-8"))
-        except (ValueError, RecursionError, UnicodeDecodeError) as error:
-            flask_smorest.abort(400, message=f"the body is not valid JSON: {error}"[:300])
-        if _depth(data) > MAX_DEPTH:
-            flask_smorest.abort(400, message=f"the JSON is nested more than {MAX_DEPTH} deep")
-        return data
+    if not flask.request.is_json:
+        raise errors.Rejected(415, "send the body as application/json")
+    try:
+        data = orjson.loads(flask.request.get_data(cache=False))
+    except (orjson.JSONDecodeError, RecursionError) as error:
+        raise errors.Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise errors.Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
+    try:
+        return schema.load(data)
+    except ma.ValidationError as error:
+        raise errors.Rejected.invalid(error.messages) from None
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's blueprint with the safe parser."""
+    """flask-smorest's blueprint: strict query parsing, and JSON bodies documented here and
+    loaded by :func:`json_body` (cheaper than webargs, and safe against hostile JSON)."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def json_body(self, schema: ma.Schema, description: str = "") -> Any:
+        """Document ``schema`` as the operation's JSON body and its refusals (400, 413, 422)."""
+        problem = {"application/problem+json": {"schema": schemas.ProblemSchema}}
+        return self.doc(
+            requestBody={"required": True, "description": description,
+                         "content": {"application/json": {"schema": schema}}},
+            responses={str(code): {"description": text, "content": problem} for code, text in (
+                (400, "Malformed JSON"), (413, "Body too large"), (415, "Not JSON"),
+                (422, "Invalid request: errors name each field"))})
 
 
 class Api(flask_smorest.Api):
@@ -102,6 +136,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         RulesetInvalid: if the ruleset file is invalid (every problem listed).
     """
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         API_TITLE="apportion",
         API_VERSION="v1",
@@ -113,7 +148,6 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         MAX_CONTENT_LENGTH=int(os.environ.get("APPORTION_MAX_BODY_BYTES", MAX_BODY_BYTES)),
         JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(config or {})
     loaded, origin = _load_ruleset(ruleset or os.environ.get("APPORTION_RULESET"))
     app.extensions["apportion.ruleset"] = loaded
@@ -142,6 +176,10 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         return {"status": "ok", "ruleset": {
             "id": ruleset_in_use.id, "name": ruleset_in_use.name,
             "file": app.extensions["apportion.ruleset_origin"]}}
+
+    @app.errorhandler(errors.Rejected)
+    def rejected(error: errors.Rejected) -> flask.Response:
+        return errors.problem(error.status, error.title, error.detail, error.errors)
 
     @app.errorhandler(rules.RulesError)
     def rules_error(error: rules.RulesError) -> flask.Response:

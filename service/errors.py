@@ -7,15 +7,16 @@ to statuses here and nowhere else: unknown ids in a path 404, everything invalid
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from flask import Response, json
+import orjson
+from flask import Response
 from werkzeug.exceptions import HTTPException
 
 import allocations
 import rules
 
-__all__ = ["PROBLEM_JSON", "flatten", "problem", "problem_from_domain"]
+__all__ = ["PROBLEM_JSON", "Rejected", "flatten", "problem", "problem_from_domain"]
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -24,6 +25,29 @@ _TYPES = {
     405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
     415: "unsupported-media-type", 422: "invalid-request", 500: "internal-error",
 }
+
+
+class Rejected(Exception):
+    """A request refused before it reaches the domain (unparseable or invalid body)."""
+
+    TITLES: ClassVar[dict[int, str]] = {400: "Bad Request", 415: "Unsupported Media Type",
+                                        422: "Unprocessable Entity"}
+
+    def __init__(self, status: int, detail: str,
+                 errors: Mapping[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.title = self.TITLES.get(status, "Error")
+        self.detail = detail
+        self.errors = dict(errors or {})
+
+    @classmethod
+    def invalid(cls, messages: object) -> Rejected:
+        """A 422 from marshmallow's nested messages, flattened to field paths."""
+        errors = flatten(messages)
+        detail = "the request is invalid: " + "; ".join(
+            f"{path}: {' '.join(texts)}" for path, texts in list(errors.items())[:5])
+        return cls(422, detail, errors)
 
 
 def problem(status: int, title: str, detail: str,
@@ -36,8 +60,7 @@ def problem(status: int, title: str, detail: str,
         "detail": detail,
         "errors": dict(errors or {}),
     }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
-    return response
+    return Response(orjson.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:

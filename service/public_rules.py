@@ -15,7 +15,7 @@ blp = Blueprint("rules", __name__, url_prefix="/api/v1",
 
 
 @blp.route("/organisations")
-@blp.arguments(schemas.OrganisationsQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(schemas.OrganisationsQuerySchema(), location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.OrganisationsSchema, description="Active on the date")
 def organisations(date: date | None = None) -> dict[str, Any]:
     """Organisations active on a date (default today), and whether each is statutory then."""

@@ -38,7 +38,10 @@ WEIGHT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,10})?$"
 
 
 class Money(fields.Field):  # type: ignore[type-arg]
-    """Money on the wire: a decimal string with at most two places; never a JSON number."""
+    """Money on the wire: a decimal string with at most two places; never a JSON number.
+
+    Loads as py-moneyed ``Money``; dumps as the two-place string.
+    """
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
         metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
@@ -48,13 +51,13 @@ class Money(fields.Field):  # type: ignore[type-arg]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         try:
-            allocations.parse_money(value, field="amount", allow_negative=self.allow_negative)
+            return allocations.parse_money(value, field="amount",
+                                           allow_negative=self.allow_negative)
         except allocations.InvalidMoney as error:
             raise ma.ValidationError(str(error).removeprefix("amount: ")) from error
-        return value
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
+        return None if value is None else allocations.format_money(value)
 
 
 def Slug(**kwargs: Any) -> fields.String:

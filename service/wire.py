@@ -45,10 +45,8 @@ def _weight(value: Fraction) -> str:
 # --- requests ------------------------------------------------------------------------------------
 
 def dhr_request(data: Mapping[str, Any]) -> rules.DhrRequest:
-    """Build a DHR request from data loaded by ``DhrRequestSchema`` (money still strings)."""
-    costs = tuple(rules.Cost(c["item"], allocations.parse_money(c["amount"],
-                                                               field=f"costs.{i}.amount"))
-                  for i, c in enumerate(data["costs"]))
+    """Build a DHR request from data loaded by ``DhrRequestSchema``."""
+    costs = tuple(rules.Cost(c["item"], c["amount"]) for c in data["costs"])
     return rules.DhrRequest(data["district"], data["date"], costs, data.get("health_body"),
                             data.get("arrangement"), data.get("commissioned"))
 
@@ -124,14 +122,15 @@ def fund_body(fund: rules.Fund) -> dict[str, Any]:
 def apportionment_body(ruleset: rules.Ruleset, result: rules.Apportionment) -> dict[str, Any]:
     """The answer of ``POST /dhr/apportion``."""
     request = result.request
+    health_role = _health_role(result.arrangement)
     return {
         "currency": result.total.currency.code,
         "total": format_money(result.total),
         "date": request.date.isoformat(),
         "governing_date": result.governing_date.isoformat(),
         "district": request.district,
-        "health_body": next((s.organisation for s in result.shares
-                             if s.role == _health_role(result.arrangement)), None),
+        "health_body": next((s.organisation for s in result.shares if s.role == health_role),
+                            None),
         "arrangement": {"id": result.arrangement.id, "name": result.arrangement.name,
                         "source": result.arrangement.source},
         "shares": [{"organisation": s.organisation, "name": ruleset.name_of(s.organisation),

@@ -217,3 +217,17 @@ def test_every_tenth_day_each_district_the_laws_hold() -> None:
                                            (rules.Cost("panel-chair", from_minor(100001)),), body)
                 _check_split(RULESET, request)
         day += timedelta(days=10)
+
+
+@given(st.sampled_from(COVERED), strategies.arrangement_dates | strategies.boundary_dates,
+       st.data())
+def test_cached_resolution_equals_fresh_resolution(district: str, on: date,
+                                                   data: st.DataObject) -> None:
+    from rules.membership import partners_on, resolve_partners
+
+    place = RULESET.district(district)
+    bodies = rules.health_bodies_on(RULESET, place, on)
+    health = data.draw(st.sampled_from(bodies)) if len(bodies) > 1 else None
+    assume(on >= ARRANGEMENT.in_force.start)
+    cached = partners_on(RULESET, ARRANGEMENT, place, on, health)
+    assert cached == resolve_partners(RULESET, ARRANGEMENT, place, on, health)

@@ -95,7 +95,7 @@ def test_huge_bodies_are_413(client: FlaskClient, path: str) -> None:
 def test_wrong_method_and_media_type(client: FlaskClient) -> None:
     problem(client.get("/api/v1/dhr/apportion"), 405)
     problem(client.post("/api/v1/dhr/apportion", data="district=erewash",
-                        content_type="application/x-www-form-urlencoded"), 422)
+                        content_type="application/x-www-form-urlencoded"), 415)
 
 
 @pytest.mark.parametrize(("fund", "field", "says"), [
