@@ -7,7 +7,16 @@ no names of real bodies. Imports :mod:`allocations`, never :mod:`service`.
 from __future__ import annotations
 
 from rules.arrangements import Arrangement, Contribution, Role
-from rules.dhr import Apportionment, Cost, DhrRequest, Share, apportion, choose_arrangement
+from rules.dhr import (
+    Apportionment,
+    Cost,
+    DhrRequest,
+    ResolvedSplit,
+    Share,
+    apportion,
+    choose_arrangement,
+    resolve_split,
+)
 from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
 from rules.funds import Fund, FundAllocation, FundLine, allocate_fund
 from rules.geography import Csp, District, HealthCoverage
@@ -49,6 +58,7 @@ __all__ = [
     "Partner",
     "Period",
     "RequestInvalid",
+    "ResolvedSplit",
     "Role",
     "Row",
     "RulesError",
@@ -74,5 +84,6 @@ __all__ = [
     "loads",
     "parse_financial_year",
     "partners_on",
+    "resolve_split",
     "to_dict",
 ]

@@ -8,26 +8,31 @@ every partner's share is within a penny of every other's.
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 from moneyed import Money
 
 import allocations
-from rules.arrangements import Arrangement
+from rules.arrangements import Arrangement, Contribution
 from rules.exceptions import NotCovered, RequestInvalid
-from rules.membership import partners_on
+from rules.membership import Partner, partners_on
 from rules.ruleset import Ruleset
 
 __all__ = [
     "Apportionment",
     "Cost",
     "DhrRequest",
+    "ResolvedSplit",
     "Share",
     "apportion",
     "choose_arrangement",
+    "resolve_split",
 ]
 
 
@@ -128,17 +133,69 @@ def choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
     return in_force[0]
 
 
-def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
-    """Apportion the request's costs among the partners in force on the governing date.
+@attrs.frozen
+class ResolvedSplit:
+    """An arrangement resolved on a date: the partners with their weights and the
+    contributions taken first. It splits any costs without the ruleset, so a ledger can keep
+    the split a tranche was billed under (``to_dict`` / ``from_dict``) whatever the rules become.
 
-    Contributions set by the arrangement (a percent of an item, capped) are taken first; the
-    rest is split by the partners' weights, leftover pennies to the largest remainders, ties to
-    the partner listed first (arrangement order).
+    Two resolutions with the same :attr:`key` split every cost identically.
+    """
+
+    arrangement: str
+    governing_date: date
+    partners: tuple[Partner, ...]
+    contributions: tuple[Contribution, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A canonical text of what decides the split (not the date it was resolved on)."""
+        data = self.to_dict()
+        del data["governing_date"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    def shares(self, costs: Sequence[Cost]) -> tuple[Share, ...]:
+        """Split ``costs``: contributions first (a percent of an item, half-up to the penny,
+        capped), then the rest by weight, leftover pennies to the largest remainders, ties to
+        the partner listed first. The shares sum to the costs' total."""
+        total = sum((cost.amount for cost in costs), allocations.zero())
+        shares = _contributions(self.contributions, costs)
+        pool = total - sum((share.amount for share in shares), allocations.zero())
+        weights = {partner.organisation: partner.weight for partner in self.partners}
+        split = allocations.split_by_weight(pool, weights)
+        for partner, explained in zip(self.partners, split.explanations(), strict=True):
+            shares.append(Share(partner.organisation, partner.role, explained.share,
+                                explained.fraction, explained.remainder_penny, explained.reason))
+        return tuple(shares)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (weights and percents as exact strings, money as pence strings)."""
+        return {
+            "arrangement": self.arrangement, "governing_date": self.governing_date.isoformat(),
+            "partners": [[p.organisation, p.role, str(p.weight)] for p in self.partners],
+            "contributions": [[c.organisation, c.item, str(c.percent),
+                               None if c.cap is None else allocations.format_money(c.cap)]
+                              for c in self.contributions]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResolvedSplit:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            data["arrangement"], date.fromisoformat(data["governing_date"]),
+            tuple(Partner(o, r, Fraction(w)) for o, r, w in data["partners"]),
+            tuple(Contribution(o, i, Decimal(p), None if cap is None
+                               else allocations.parse_money(cap))
+                  for o, i, p, cap in data["contributions"]))
+
+
+def resolve_split(ruleset: Ruleset, request: DhrRequest) -> tuple[Arrangement, ResolvedSplit]:
+    """Resolve the arrangement for the request and check its cost items.
+
+    Raises:
+        RulesError: naming the field at fault (district, date, health_body, costs.N.item...).
     """
     arrangement = choose_arrangement(ruleset, request)
     when = governing_date(arrangement, request)
-    if not request.costs:
-        raise RequestInvalid("no costs given", field="costs")
     for index, cost in enumerate(request.costs):
         if cost.item not in arrangement.shared_items:
             raise NotCovered(
@@ -150,24 +207,30 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     if not partners:
         raise NotCovered(f"no statutory partner fills a role of {arrangement.id!r} on "
                          f"{when.isoformat()}", field="date")
+    contributions = tuple(c for c in arrangement.contributions
+                          if ruleset.organisation(c.organisation).active_on(when))
+    return arrangement, ResolvedSplit(arrangement.id, when, partners, contributions)
+
+
+def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
+    """Apportion the request's costs among the partners in force on the governing date.
+
+    Contributions set by the arrangement (a percent of an item, capped) are taken first; the
+    rest is split by the partners' weights, leftover pennies to the largest remainders, ties to
+    the partner listed first (arrangement order).
+    """
+    if not request.costs:
+        raise RequestInvalid("no costs given", field="costs")
+    arrangement, split = resolve_split(ruleset, request)
     total = sum((cost.amount for cost in request.costs), allocations.zero())
-    shares = list(_contributions(ruleset, arrangement, request, when))
-    pool = total - sum((share.amount for share in shares), allocations.zero())
-    weights = {partner.organisation: partner.weight for partner in partners}
-    split = allocations.split_by_weight(pool, weights)
-    for partner, explained in zip(partners, split.explanations(), strict=True):
-        shares.append(Share(partner.organisation, partner.role, explained.share,
-                            explained.fraction, explained.remainder_penny, explained.reason))
-    return Apportionment(request, arrangement, when, total, tuple(shares))
+    return Apportionment(request, arrangement, split.governing_date, total,
+                         split.shares(request.costs))
 
 
-def _contributions(ruleset: Ruleset, arrangement: Arrangement, request: DhrRequest,
-                   when: date) -> list[Share]:
+def _contributions(contributions: Sequence[Contribution], costs: Sequence[Cost]) -> list[Share]:
     shares = []
-    for contribution in arrangement.contributions:
-        if not ruleset.organisation(contribution.organisation).active_on(when):
-            continue
-        item_total = sum((c.amount for c in request.costs if c.item == contribution.item),
+    for contribution in contributions:
+        item_total = sum((c.amount for c in costs if c.item == contribution.item),
                          allocations.zero())
         if not item_total.amount:
             continue

@@ -13,6 +13,7 @@ import marshmallow as ma
 import orjson
 from flask import Flask, send_from_directory
 from flask.json.provider import JSONProvider
+from sqlalchemy.orm import Session
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
@@ -20,8 +21,17 @@ from werkzeug.exceptions import HTTPException
 import allocations
 import rules
 from service import errors, schemas
+from service.database import Database, default_url
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "create_app", "current_ruleset", "json_body"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_DEPTH",
+    "create_app",
+    "current_ruleset",
+    "database",
+    "json_body",
+    "ledger_session",
+]
 
 #: Requests larger than this are refused with 413 (override with APPORTION_MAX_BODY_BYTES).
 MAX_BODY_BYTES = 1024 * 1024
@@ -76,7 +86,7 @@ def json_body(schema: ma.Schema) -> Any:
     if not flask.request.is_json:
         raise errors.Rejected(415, "send the body as application/json")
     try:
-        data = orjson.loads(flask.request.get_data(cache=False))
+        data = orjson.loads(flask.request.get_data(cache=True))
     except (orjson.JSONDecodeError, RecursionError) as error:
         raise errors.Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
     if _depth(data) > MAX_DEPTH:
@@ -95,13 +105,23 @@ class Blueprint(flask_smorest.Blueprint):
 
     def json_body(self, schema: ma.Schema, description: str = "") -> Any:
         """Document ``schema`` as the operation's JSON body and its refusals (400, 413, 422)."""
-        problem = {"application/problem+json": {"schema": schemas.ProblemSchema}}
         return self.doc(
             requestBody={"required": True, "description": description,
                          "content": {"application/json": {"schema": schema}}},
-            responses={str(code): {"description": text, "content": problem} for code, text in (
-                (400, "Malformed JSON"), (413, "Body too large"), (415, "Not JSON"),
-                (422, "Invalid request: errors name each field"))})
+            responses=problems((400, "Malformed JSON"), (413, "Body too large"),
+                               (415, "Not JSON"), (422, "Invalid request: errors name each field")))
+
+    def guarded(self, role: str) -> Any:
+        """Document that the operation needs a bearer token with ``role`` (401, 403)."""
+        return self.doc(security=[{"bearer": []}], description=f"Needs the {role} role.",
+                        responses=problems((401, "No valid bearer token"),
+                                           (403, f"The token's role is below {role}")))
+
+
+def problems(*codes: tuple[int, str]) -> dict[str, Any]:
+    """OpenAPI responses documenting problem+json answers."""
+    content = {"application/problem+json": {"schema": schemas.ProblemSchema}}
+    return {str(code): {"description": text, "content": content} for code, text in codes}
 
 
 class Api(flask_smorest.Api):
@@ -111,6 +131,20 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return errors.problem_from_http(error)
+
+
+def database() -> Database:
+    """The ledger database of the running app."""
+    found: Database = flask.current_app.extensions["apportion.db"]
+    return found
+
+
+def ledger_session() -> Session:
+    """This request's ledger session (closed, and rolled back if uncommitted, at teardown)."""
+    if "ledger_session" not in flask.g:
+        flask.g.ledger_session = database().session()
+    session: Session = flask.g.ledger_session
+    return session
 
 
 def current_ruleset() -> rules.Ruleset:
@@ -152,6 +186,17 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     loaded, origin = _load_ruleset(ruleset or os.environ.get("APPORTION_RULESET"))
     app.extensions["apportion.ruleset"] = loaded
     app.extensions["apportion.ruleset_origin"] = origin
+    url = (app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+           or default_url(app.instance_path))
+    ledger = Database(url)
+    ledger.migrate()
+    app.extensions["apportion.db"] = ledger
+
+    @app.teardown_appcontext
+    def close_session(_: BaseException | None) -> None:
+        session = flask.g.pop("ledger_session", None)
+        if session is not None:
+            session.close()
 
     api = Api(app, spec_kwargs={"info": {"description": (
         "Exact cost apportionment and grant allocation for Community Safety Partnerships. "
@@ -159,12 +204,15 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         "application/problem+json.")}})
     api.spec.components.schema("InlineFund", schema=schemas.InlineFundSchema)
     api.spec.components.schema("Change", schema=schemas.ChangeSchema)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
 
     from service.calculators import blp as calculators
+    from service.ledger_api import blp as ledger_api
     from service.public_rules import blp as public_rules
 
     api.register_blueprint(public_rules)
     api.register_blueprint(calculators)
+    api.register_blueprint(ledger_api)
 
     @app.get("/api/docs/assets/<path:filename>")
     def docs_assets(filename: str) -> flask.Response:
@@ -179,7 +227,10 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
 
     @app.errorhandler(errors.Rejected)
     def rejected(error: errors.Rejected) -> flask.Response:
-        return errors.problem(error.status, error.title, error.detail, error.errors)
+        response = errors.problem(error.status, error.title, error.detail, error.errors)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.errorhandler(rules.RulesError)
     def rules_error(error: rules.RulesError) -> flask.Response:

@@ -273,6 +273,32 @@ def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
     _domain(lambda: run(host, port, workers, ruleset_path))
 
 
+@cli.group()
+def token() -> None:
+    """Manage the bearer tokens of the ledger (DATABASE_URL, or the instance's SQLite file)."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(["viewer", "finance", "admin"]))
+@click.option("--name", required=True, help="Whose token it is, e.g. \"Jo Bloggs\".")
+def token_create(role: str, name: str) -> None:
+    """Create a token and print it once (only its digest is stored)."""
+    from service import auth
+    from service.app import create_app
+
+    def run() -> str:
+        app = create_app()
+        with app.extensions["apportion.db"].session() as session:
+            created = auth.create_token(session, name, role, actor="apportion token create")
+            session.commit()
+        return created
+
+    try:
+        click.echo(_domain(run))
+    except errors.Rejected as error:
+        _fail(error.detail)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``apportion`` script."""
     try:

@@ -28,10 +28,11 @@ _TYPES = {
 
 
 class Rejected(Exception):
-    """A request refused before it reaches the domain (unparseable or invalid body)."""
+    """A request refused with a 4xx: unparseable or invalid body, unknown id, conflict, auth."""
 
-    TITLES: ClassVar[dict[int, str]] = {400: "Bad Request", 415: "Unsupported Media Type",
-                                        422: "Unprocessable Entity"}
+    TITLES: ClassVar[dict[int, str]] = {
+        400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+        409: "Conflict", 415: "Unsupported Media Type", 422: "Unprocessable Entity"}
 
     def __init__(self, status: int, detail: str,
                  errors: Mapping[str, list[str]] | None = None):

@@ -375,3 +375,132 @@ class ProblemSchema(ma.Schema):
     detail = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          required=True)
+
+
+# --- the ledger ----------------------------------------------------------------------------------
+
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$"
+
+
+class CaseRequestSchema(Strict):
+    reference = fields.String(required=True, validate=validate.Regexp(
+        REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
+        metadata={"example": "DHR-2013-02"})
+    district = Slug(required=True)
+    commissioned = fields.Date(required=True)
+    health_body = Slug(allow_none=True)
+
+
+class CostRequestSchema(Strict):
+    item = Slug(required=True, metadata={"example": "overview-author"})
+    amount = Money(required=True)
+    incurred = fields.Date(required=True)
+
+
+class CostRevisionSchema(Strict):
+    amount = Money(required=True)
+
+
+class BillingRequestSchema(Strict):
+    date = fields.Date(required=True)
+
+
+class RebillRequestSchema(Strict):
+    date = fields.Date(required=True)
+    dry_run = fields.Boolean(load_default=False)
+
+
+class PaymentRequestSchema(Strict):
+    date = fields.Date(required=True)
+
+
+class InvoicesQuerySchema(Strict):
+    organisation = Slug()
+    case = fields.String(validate=validate.Regexp(REFERENCE_PATTERN))
+    status = fields.String(validate=validate.OneOf(["open", "paid"]))
+
+
+class StatementQuerySchema(Strict):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class TrancheSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    item = fields.String(required=True)
+    amount = fields.String(required=True)
+    incurred = fields.Date(required=True)
+    billed = fields.Boolean(required=True)
+    billed_amount = fields.String(allow_none=True, required=True)
+
+
+class NetSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    net = fields.String(required=True)
+
+
+class CaseSchema(ma.Schema):
+    reference = fields.String(required=True)
+    district = fields.String(required=True)
+    health_body = fields.String(allow_none=True, required=True)
+    commissioned = fields.Date(required=True)
+    status = fields.String(required=True)
+    costs = fields.List(fields.Nested(TrancheSchema), required=True)
+    total = fields.String(required=True)
+    billed = fields.String(required=True)
+    invoiced = fields.List(fields.Nested(NetSchema), required=True)
+
+
+class CasesSchema(ma.Schema):
+    cases = fields.List(fields.Nested(CaseSchema), required=True)
+
+
+class DocumentSchema(ma.Schema):
+    number = fields.String(allow_none=True, required=True)
+    kind = fields.String(required=True)
+    case = fields.String(required=True)
+    organisation = fields.String(required=True)
+    amount = fields.String(required=True)
+    issued = fields.Date(required=True)
+    status = fields.String(required=True)
+    paid_on = fields.Date(allow_none=True, required=True)
+    corrects = fields.String()
+
+
+class DocumentsSchema(ma.Schema):
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
+    dry_run = fields.Boolean()
+
+
+class InvoicesSchema(ma.Schema):
+    invoices = fields.List(fields.Nested(DocumentSchema), required=True)
+
+
+class StatementSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    from_ = fields.Date(data_key="from", allow_none=True, required=True)
+    to = fields.Date(allow_none=True, required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
+    invoiced = fields.String(required=True)
+    paid = fields.String(required=True)
+    outstanding = fields.String(required=True)
+
+
+class AuditEventSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True)
+    action = fields.String(required=True)
+    entity = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    before = fields.Raw(allow_none=True, required=True)
+    after = fields.Raw(allow_none=True, required=True)
+
+
+class AuditSchema(ma.Schema):
+    events = fields.List(fields.Nested(AuditEventSchema), required=True)
+
+
+class AuditQuerySchema(Strict):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))

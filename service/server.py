@@ -6,6 +6,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from service import auth
 from service.app import create_app
 
 __all__ = ["run"]
@@ -28,6 +29,12 @@ class _Gunicorn(BaseApplication):
 def run(host: str, port: int, workers: int, ruleset: str | None = None) -> None:
     """Serve until interrupted. The ruleset is loaded (and validated) before forking."""
     app = create_app(ruleset=ruleset)
+    with app.extensions["apportion.db"].session() as session:
+        if auth.token_count(session) == 0:
+            token = auth.create_token(session, "initial admin", "admin", actor="apportion serve")
+            session.commit()
+            print("apportion: a new instance: its admin token (shown only now, keep it safe):\n"
+                  f"  {token}", flush=True)
     origin = app.extensions["apportion.ruleset_origin"]
     print(f"apportion: serving on http://{host}:{port} with {workers} worker(s); "
           f"ruleset: {origin}", flush=True)

@@ -1,19 +1,99 @@
-"""Fixtures for the service tests: the app on the embedded rules and its test client."""
+"""Fixtures for the service tests: apps on the embedded rules, the ledger on SQLite and (when
+TEST_DATABASE_URL is set, as CI does) on PostgreSQL, and tokens for each role."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
-from service import create_app
+from service import auth, create_app
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
 @pytest.fixture(scope="session")
-def app() -> Flask:
-    return create_app({"TESTING": True})
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app for stateless calls (its ledger is an empty SQLite file)."""
+    folder = tmp_path_factory.mktemp("calculators")
+    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"})
 
 
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def _pg_admin_url() -> str:
+    url = os.environ["TEST_DATABASE_URL"]
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A database of its own for this test worker, created fresh on the server of
+    TEST_DATABASE_URL (a failure to connect fails the tests: it never skips them)."""
+    base = _pg_admin_url()
+    name = "apportion_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def fresh_database_url(backend: str, folder: Path, postgres: str | None) -> str:
+    """An empty database of ``backend``: a new SQLite file, or a wiped PostgreSQL schema."""
+    if backend == "sqlite":
+        index = len(list(folder.glob("*.sqlite3")))
+        return f"sqlite:///{folder / f'ledger-{index}.sqlite3'}"
+    assert postgres is not None
+    engine = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return postgres
+
+
+@attrs.define
+class Ledger:
+    """An app with a fresh ledger and a token per role."""
+
+    app: Flask
+    tokens: dict[str, str]
+    backend: str
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+    def headers(self, role: str = "finance", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+    def dispose(self) -> None:
+        self.app.extensions["apportion.db"].dispose()
+
+
+def make_ledger(backend: str, folder: Path, postgres: str | None) -> Ledger:
+    url = fresh_database_url(backend, folder, postgres)
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.extensions["apportion.db"].session() as session:
+        tokens = {role: auth.create_token(session, f"test {role}", role) for role in auth.ROLES}
+        session.commit()
+    return Ledger(app, tokens, backend)
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    backend: str = request.param
+    postgres = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
+    made = make_ledger(backend, tmp_path, postgres)
+    yield made
+    made.dispose()

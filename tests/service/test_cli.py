@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,11 @@ from flask.testing import FlaskClient
 APPORTION = str(Path(sys.executable).parent / "apportion")
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None, database: str | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database or "sqlite:///" + tempfile.mktemp(".sqlite3")}
     return subprocess.run([APPORTION, *args], capture_output=True, text=True, input=stdin,
-                          timeout=60, check=False)
+                          timeout=60, check=False, env=env)
 
 
 def test_dhr_table() -> None:
@@ -129,3 +133,27 @@ def test_a_ruleset_file_can_replace_the_embedded_one(tmp_path: Path) -> None:
     body = json.loads(done.stdout)
     assert "derby-city-council" in [s["organisation"] for s in body["shares"]]
     assert "southern-derbyshire-ccg" in [s["organisation"] for s in body["shares"]]
+
+
+def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
+    from service import create_app
+
+    database = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
+    done = run("token", "create", "--role", "finance", "--name", "Jo Bloggs", database=database)
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    assert token.startswith("apn_") and len(token) > 40
+    app = create_app({"DATABASE_URL": database})
+    client = app.test_client()
+    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 200
+    assert client.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 403
+    with app.extensions["apportion.db"].session() as session:
+        from sqlalchemy import select
+
+        from service.tables import Token
+        stored = session.scalars(select(Token.digest)).all()
+    assert token not in stored and len(stored) == 1
+    bad = run("token", "create", "--role", "emperor", "--name", "X", database=database)
+    assert bad.returncode == 2 and "Invalid value" in bad.stderr

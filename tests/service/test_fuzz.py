@@ -3,15 +3,22 @@ documented answer matches its schema. Bounded and derandomized, so CI stays stab
 
 from __future__ import annotations
 
+import tempfile
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service import create_app
+from service import auth, create_app
 
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", create_app({"TESTING": True}))
+FOLDER = tempfile.mkdtemp(prefix="apportion-fuzz-")
+APP = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{FOLDER}/fuzz.sqlite3"})
+with APP.extensions["apportion.db"].session() as _session:
+    TOKEN = auth.create_token(_session, "fuzzer", "admin")
+    _session.commit()
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True)
 
@@ -20,4 +27,6 @@ schema.config.generation.update(
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+    """With an admin token, so the ledger's operations are exercised past authentication."""
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
+                           checks=[not_a_server_error, response_schema_conformance])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -19,10 +20,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_answers_health_and_apportion() -> None:
+def test_serve_answers_health_and_apportion(tmp_path: Path) -> None:
     port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}"}
     server = subprocess.Popen([APPORTION, "serve", "--port", str(port), "--workers", "2"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=env)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -47,3 +50,6 @@ def test_serve_answers_health_and_apportion() -> None:
         server.terminate()
         output = server.communicate(timeout=20)[0]
     assert "gunicorn" in output.lower() or "Booting worker" in output
+    assert "admin token" in output
+    token = output.split("keep it safe):", 1)[1].split()[0]
+    assert token.startswith("apn_")

@@ -1,0 +1,82 @@
+"""Bearer tokens (stored as SHA-256 digests) and roles: viewer < finance < admin."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import audit
+from service.errors import Rejected
+from service.tables import Token
+
+__all__ = ["ROLES", "actor", "create_token", "requires", "token_count"]
+
+#: Roles in increasing power; each includes the ones before it.
+ROLES = ("viewer", "finance", "admin")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, name: str, role: str, actor: str = "system") -> str:
+    """Create a token and return it: the only time it is ever shown (only its digest is kept)."""
+    if role not in ROLES:
+        raise Rejected(422, f"role must be one of {', '.join(ROLES)}", {"role": ["unknown role"]})
+    if not name.strip() or len(name) > 200:
+        raise Rejected(422, "give the token a name (at most 200 characters)",
+                       {"name": ["required"]})
+    token = "apn_" + secrets.token_urlsafe(32)
+    row = Token(name=name, role=role, digest=_digest(token), created_at=audit.now())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "create-token", "token", row.id, None,
+                 {"name": name, "role": role})
+    return token
+
+
+def token_count(session: Session) -> int:
+    """How many tokens exist."""
+    return len(session.scalars(select(Token.id)).all())
+
+
+def _authenticate(session: Session) -> Token:
+    header = flask.request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" else ""
+    if not token:
+        token = flask.request.cookies.get("apportion_session", "")
+    found = session.scalar(select(Token).where(Token.digest == _digest(token))) if token else None
+    if found is None:
+        raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
+    return found
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Refuse the view with 401 without a valid token, 403 if its role is below ``role``."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            from service.app import ledger_session
+
+            token = _authenticate(ledger_session())
+            if ROLES.index(token.role) < ROLES.index(role):
+                raise Rejected(403, f"this needs the {role} role; your token is {token.role}")
+            flask.g.actor = f"{token.name} ({token.role})"
+            return view(*args, **kwargs)
+        return guarded  # type: ignore[return-value]
+    return decorate
+
+
+def actor() -> str:
+    """Who is acting in this request (set by :func:`requires`)."""
+    return str(flask.g.get("actor", "anonymous"))

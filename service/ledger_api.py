@@ -1,0 +1,203 @@
+"""The ledger over HTTP: cases, costs, billing, corrections, invoices, payments, statements,
+audit. Every call needs a bearer token; writes run as one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import flask
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service import audit, auth, ledger, schemas
+from service.app import Blueprint, current_ruleset, json_body, ledger_session
+from service.errors import Rejected
+from service.tables import IdempotencyRecord
+
+blp = Blueprint("ledger", __name__, url_prefix="/api/v1",
+                description="The invoicing ledger: a bearer token is needed.")
+
+CASE = schemas.CaseRequestSchema()
+COST = schemas.CostRequestSchema()
+REVISION = schemas.CostRevisionSchema()
+BILLING = schemas.BillingRequestSchema()
+REBILL = schemas.RebillRequestSchema()
+PAYMENT = schemas.PaymentRequestSchema()
+
+
+def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
+    if record.fingerprint != fingerprint:
+        raise Rejected(409, "this Idempotency-Key was used with a different request",
+                       {"Idempotency-Key": ["reused with another body"]})
+    return json.loads(record.body), record.status
+
+
+def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tuple[Any, int]:
+    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry returns the
+    first answer, and the same key with another request is a 409."""
+    session = ledger_session()
+    key = flask.request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 200:
+        raise Rejected(422, "Idempotency-Key must be 1 to 200 characters",
+                       {"Idempotency-Key": ["bad length"]})
+    scoped = f"{flask.request.method} {flask.request.path} {key}"
+    fingerprint = hashlib.sha256(flask.request.get_data()).hexdigest()
+    if key is not None:
+        record = session.get(IdempotencyRecord, scoped)
+        if record is not None:
+            return _stored(record, fingerprint)
+    try:
+        body = run(session)
+        if key is not None:
+            session.add(IdempotencyRecord(key=scoped, fingerprint=fingerprint, status=status,
+                                          body=json.dumps(body), created_at=audit.now()))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        record = session.get(IdempotencyRecord, scoped) if key is not None else None
+        if record is None:
+            raise
+        return _stored(record, fingerprint)
+    except BaseException:
+        session.rollback()
+        raise
+    return body, status
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(CASE)
+@blp.alt_response(201, schema=schemas.CaseSchema, description="The case")
+def create_case() -> Any:
+    """Open a DHR case: reference, district, commission date, health body if needed."""
+    data = json_body(CASE)
+    return command(lambda s: ledger.case_body(
+        s, ledger.create_case(s, current_ruleset(), data, auth.actor())))
+
+
+@blp.route("/cases")
+@blp.guarded("viewer")
+@auth.requires("viewer")
+@blp.alt_response(200, schema=schemas.CasesSchema, description="Every case")
+def list_cases() -> Any:
+    """Cases with costs, what is billed and the net invoiced per organisation."""
+    return {"cases": ledger.list_cases(ledger_session())}
+
+
+@blp.route("/cases/<reference>")
+@blp.guarded("viewer")
+@auth.requires("viewer")
+@blp.alt_response(200, schema=schemas.CaseSchema, description="The case")
+def get_case(reference: str) -> Any:
+    """One case."""
+    session = ledger_session()
+    return ledger.case_body(session, ledger.find_case(session, reference))
+
+
+@blp.route("/cases/<reference>/costs", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(COST)
+@blp.alt_response(201, schema=schemas.TrancheSchema, description="The tranche")
+def add_cost(reference: str) -> Any:
+    """Add a cost tranche (item, amount, date incurred)."""
+    data = json_body(COST)
+    return command(lambda s: ledger.tranche_body(ledger.add_cost(
+        s, current_ruleset(), ledger.find_case(s, reference, lock=True), data, auth.actor())))
+
+
+@blp.route("/cases/<reference>/costs/<int:cost_id>", methods=["PATCH"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(REVISION)
+@blp.alt_response(200, schema=schemas.TrancheSchema, description="The revised tranche")
+def revise_cost(reference: str, cost_id: int) -> Any:
+    """Revise a tranche's amount; billed differences settle at the next billing run."""
+    amount = json_body(REVISION)["amount"]
+    return command(lambda s: ledger.tranche_body(ledger.revise_cost(
+        s, ledger.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
+
+
+@blp.route("/cases/<reference>/billing", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(BILLING)
+@blp.alt_response(201, schema=schemas.DocumentsSchema, description="Documents issued")
+def billing(reference: str) -> Any:
+    """A billing run at a date: one invoice or credit note per partner whose due moved."""
+    on = json_body(BILLING)["date"]
+    return command(lambda s: {"documents": ledger.bill(
+        s, current_ruleset(), ledger.find_case(s, reference, lock=True), on, auth.actor())})
+
+
+@blp.route("/cases/<reference>/rebill", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(REBILL)
+@blp.alt_response(201, schema=schemas.DocumentsSchema, description="Documents issued")
+@blp.alt_response(200, schema=schemas.DocumentsSchema, description="Dry run: a preview")
+def rebill(reference: str) -> Any:
+    """Re-apportion all billed tranches at a new date (dry run previews, nothing issued)."""
+    data = json_body(REBILL)
+    session = ledger_session()
+    if data["dry_run"]:
+        try:
+            documents = ledger.rebill(session, current_ruleset(),
+                                      ledger.find_case(session, reference, lock=True),
+                                      data["date"], auth.actor(), dry_run=True)
+        finally:
+            session.rollback()
+        return {"documents": documents, "dry_run": True}, 200
+    return command(lambda s: {"documents": ledger.rebill(
+        s, current_ruleset(), ledger.find_case(s, reference, lock=True), data["date"],
+        auth.actor(), dry_run=False)})
+
+
+@blp.route("/invoices")
+@blp.guarded("viewer")
+@auth.requires("viewer")
+@blp.arguments(schemas.InvoicesQuerySchema(), location="query", as_kwargs=True)
+@blp.alt_response(200, schema=schemas.InvoicesSchema, description="Invoices and credit notes")
+def invoices(**query: Any) -> Any:
+    """Invoices and credit notes, filtered by organisation, case and status."""
+    return {"invoices": ledger.list_documents(ledger_session(), **query)}
+
+
+@blp.route("/invoices/<number>/paid", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(PAYMENT)
+@blp.alt_response(200, schema=schemas.DocumentSchema, description="The document, paid")
+def paid(number: str) -> Any:
+    """Record payment of an invoice (or settlement of a credit note)."""
+    on = json_body(PAYMENT)["date"]
+    return command(lambda s: ledger.pay(s, number, on, auth.actor()), 200)
+
+
+@blp.route("/organisations/<organisation>/statement")
+@blp.guarded("viewer")
+@auth.requires("viewer")
+@blp.arguments(schemas.StatementQuerySchema(), location="query")
+@blp.alt_response(200, schema=schemas.StatementSchema, description="The statement")
+def statement(query: dict[str, Any], organisation: str) -> Any:
+    """An organisation's documents issued between two dates (inclusive), paid, outstanding."""
+    if organisation not in current_ruleset().organisations:
+        raise Rejected(404, f"unknown organisation {organisation!r}")
+    return ledger.statement(ledger_session(), organisation, query.get("from_"), query.get("to"))
+
+
+@blp.route("/audit")
+@blp.guarded("admin")
+@auth.requires("admin")
+@blp.arguments(schemas.AuditQuerySchema(), location="query")
+@blp.alt_response(200, schema=schemas.AuditSchema, description="Audit events, oldest first")
+def audit_log(query: dict[str, Any]) -> Any:
+    """Every write: who, what, when, before and after."""
+    return {"events": audit.events(ledger_session(), query["limit"], query["after"])}
+
+
+__all__ = ["blp", "command"]

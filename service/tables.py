@@ -1,0 +1,154 @@
+"""The ledger's tables (SQLAlchemy 2). Money is stored as integer pence, never a float.
+
+The schema is created and changed only by the Alembic migrations in ``service/migrations``;
+``tests/service/test_migrations.py`` checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Case",
+    "Document",
+    "DocumentLine",
+    "IdempotencyRecord",
+    "Series",
+    "SplitGroup",
+    "Token",
+    "Tranche",
+]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ledger table."""
+
+
+class Case(Base):
+    """A Domestic Homicide Review: a reference and where, never who (no victim data)."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    district: Mapped[str] = mapped_column(String(100))
+    health_body: Mapped[str | None] = mapped_column(String(100))
+    commissioned: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SplitGroup(Base):
+    """Tranches billed under one resolved split (``data`` is its JSON; ``key`` what decides it)."""
+
+    __tablename__ = "split_groups"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_split_groups_case_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)
+    resolved_on: Mapped[date] = mapped_column(Date)
+
+
+class Tranche(Base):
+    """A cost as it arrived: ``amount`` now, ``billed_amount`` as last settled (pence)."""
+
+    __tablename__ = "tranches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    item: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    incurred: Mapped[date] = mapped_column(Date)
+    split_id: Mapped[int | None] = mapped_column(ForeignKey("split_groups.id"), index=True)
+    billed_amount: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Document(Base):
+    """An invoice (positive) or credit note (negative); never edited once issued, except its
+    payment status."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(100), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    issued: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    corrects: Mapped[str | None] = mapped_column(String(20))
+    run: Mapped[str] = mapped_column(String(40))
+
+
+class DocumentLine(Base):
+    """What a partner was charged (or credited) for one split group, so every group's net can
+    be checked. A line belongs to the run's document for that partner; a line without a
+    document is a transfer between groups that nets to nothing for the partner (a rebill that
+    moves tranches to a new split without changing what the partner owes)."""
+
+    __tablename__ = "document_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(100))
+    split_id: Mapped[int] = mapped_column(ForeignKey("split_groups.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class Series(Base):
+    """A gap-free number series: incremented inside the issuing transaction."""
+
+    __tablename__ = "number_series"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(10))
+    last: Mapped[int] = mapped_column(BigInteger)
+
+
+class Token(Base):
+    """A bearer token, stored as its SHA-256 digest only."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST with an ``Idempotency-Key``."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
