@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck check bench bench-split bench-whatif bench-service clean
+.PHONY: serve test lint typecheck bench bench-split bench-whatif bench-service bench-ledger clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,16 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service
+bench: bench-split bench-whatif bench-service bench-ledger
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py
 
 bench-whatif: $(STAMP)
 	$(BIN)/python benchmarks/whatif.py
+
+bench-ledger: $(STAMP)
+	$(BIN)/python benchmarks/ledger.py
 
 bench-service: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -209,6 +209,10 @@ def _settle(session: Session, case: Case, on: date, actor: str, action: str,
                 deltas.setdefault(organisation, {})[group.id] = delta
     run = str(uuid.uuid4())
     issued = []
+    if deltas and not preview:
+        # Lock both number series in one fixed order before taking any number, so two runs
+        # issuing invoices and credit notes in different orders cannot deadlock.
+        session.execute(select(Series.name).order_by(Series.name).with_for_update()).all()
     for organisation, lines in deltas.items():
         if sum(lines.values()) == 0:  # moved between groups, owes the same: no document
             if not preview:

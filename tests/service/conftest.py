@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set, as CI does) on PostgreSQL, and tokens for each role.""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,12 @@ def _pg_admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
+    """A database of its own for this test worker (see :func:`postgres_database`)."""
+    return postgres_database()
+
+
+@functools.cache
+def postgres_database() -> str:
     """A database of its own for this test worker, created fresh on the server of
     TEST_DATABASE_URL (a failure to connect fails the tests: it never skips them)."""
     base = _pg_admin_url()
