@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text
 
-import allocations  # noqa: E402
-import rules  # noqa: E402
-from service import ledger  # noqa: E402
-from service.database import Database  # noqa: E402
-from service.tables import (  # noqa: E402
+import allocations
+import rules
+from service import ledger
+from service.database import Database
+from service.tables import (
     AuditEvent,
     Case,
     Document,

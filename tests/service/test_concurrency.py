@@ -49,7 +49,7 @@ def test_eight_threads_billing_at_once(tmp_path: Path, postgres_url: str) -> Non
                     if response.status_code != 201:
                         failures.append(response.get_data(as_text=True))
                     answers.append(response.get_json())
-            except Exception as error:  # noqa: BLE001 - reported below, with the thread
+            except Exception as error:
                 failures.append(repr(error))
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
