@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck bench bench-split bench-whatif bench-service bench-ledger clean
+.PHONY: serve test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+tools:
+	bash scripts/ensure-tools.sh
+
+test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports
+
+bench-reports: $(STAMP)
+	$(BIN)/python benchmarks/reports.py
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py
@@ -37,8 +43,7 @@ bench-whatif: $(STAMP)
 bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/ledger.py
 
-bench-service: $(STAMP)
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench-service: $(STAMP) tools
 	$(BIN)/python benchmarks/service.py
 
 clean:

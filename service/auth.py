@@ -16,7 +16,7 @@ from service import audit
 from service.errors import Rejected
 from service.tables import Token
 
-__all__ = ["ROLES", "actor", "create_token", "requires", "token_count"]
+__all__ = ["COOKIE", "ROLES", "actor", "create_token", "find_token", "requires", "token_count"]
 
 #: Roles in increasing power; each includes the ones before it.
 ROLES = ("viewer", "finance", "admin")
@@ -49,26 +49,39 @@ def token_count(session: Session) -> int:
     return len(session.scalars(select(Token.id)).all())
 
 
-def _authenticate(session: Session) -> Token:
+#: The cookie the report pages' sign-in form sets (HttpOnly, SameSite=Strict).
+COOKIE = "apportion_session"
+
+
+def find_token(session: Session, token: str) -> Token | None:
+    """The stored token matching ``token``, if any."""
+    return session.scalar(select(Token).where(Token.digest == _digest(token))) if token else None
+
+
+def _authenticate(session: Session, cookie: bool) -> Token:
     header = flask.request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else ""
-    if not token:
-        token = flask.request.cookies.get("apportion_session", "")
-    found = session.scalar(select(Token).where(Token.digest == _digest(token))) if token else None
+    if not token and cookie:
+        token = flask.request.cookies.get(COOKIE, "")
+    found = find_token(session, token)
     if found is None:
         raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
     return found
 
 
-def requires(role: str) -> Callable[[F], F]:
-    """Refuse the view with 401 without a valid token, 403 if its role is below ``role``."""
+def requires(role: str, cookie: bool = False) -> Callable[[F], F]:
+    """Refuse the view with 401 without a valid token, 403 if its role is below ``role``.
+
+    The session cookie is accepted only where ``cookie`` is set (the report pages, read-only):
+    the JSON API takes bearer tokens alone.
+    """
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             from service.app import ledger_session
 
-            token = _authenticate(ledger_session())
+            token = _authenticate(ledger_session(), cookie)
             if ROLES.index(token.role) < ROLES.index(role):
                 raise Rejected(403, f"this needs the {role} role; your token is {token.role}")
             flask.g.actor = f"{token.name} ({token.role})"

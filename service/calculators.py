@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
+
 import rules
-from service import schemas, wire
+from service import reports, reports_api, schemas, wire
 from service.app import Blueprint, current_ruleset, json_body
 
 blp = Blueprint("calculators", __name__, url_prefix="/api/v1",
@@ -37,13 +39,22 @@ def allocate_fund() -> dict[str, Any]:
 
 
 @blp.route("/scenarios/compare", methods=["POST"])
+@blp.arguments(schemas.CompareQuerySchema(), location="query")
 @blp.json_body(COMPARE_REQUEST)
-@blp.alt_response(200, schema=schemas.ComparisonSchema, description="Base, scenario, delta")
-def compare() -> dict[str, Any]:
+@blp.alt_response(200, schema=schemas.ComparisonSchema,
+                  description="Base, scenario, delta (JSON; CSV or XLSX with format=)")
+def compare(query: dict[str, Any]) -> Any:
     """Compare DHR splits and fund allocations under the rules and under changed rules."""
     ruleset = current_ruleset()
     body = json_body(COMPARE_REQUEST)
     result = rules.compare(
         ruleset, wire.changes(body["changes"]), [wire.dhr_request(r) for r in body["dhr"]],
         [wire.fund_reference(f["fund"], f"funds.{i}.fund") for i, f in enumerate(body["funds"])])
-    return wire.comparison_body(ruleset, result)
+    answer = wire.comparison_body(ruleset, result)
+    if query["format"] == "csv":
+        return flask.Response(reports.comparison_csv(answer), mimetype="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="whatif.csv"'})
+    if query["format"] == "xlsx":
+        return flask.Response(reports.comparison_xlsx(answer), mimetype=reports_api.XLSX,
+                              headers={"Content-Disposition": 'attachment; filename="whatif.xlsx"'})
+    return answer

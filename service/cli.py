@@ -273,6 +273,49 @@ def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
     _domain(lambda: run(host, port, workers, ruleset_path))
 
 
+@cli.command()
+@click.option("--year", required=True, help="Financial year, e.g. 2013-14.")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "xlsx", "json"]),
+              default="html", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write (- for standard output, text formats only).")
+@ruleset_option
+def report(year: str, fmt: str, output: str, ruleset_path: str | None) -> None:
+    """Write the board report of a financial year (ledger: DATABASE_URL or the instance)."""
+    from service import reports
+    from service.app import create_app
+
+    def run() -> bytes:
+        app = create_app(ruleset=ruleset_path)
+        with app.app_context(), app.extensions["apportion.db"].session() as session:
+            figures = reports.board_report(session, app.extensions["apportion.ruleset"], year)
+            if fmt == "csv":
+                return reports.report_csv(figures).encode()
+            if fmt == "xlsx":
+                return reports.report_xlsx(figures)
+            if fmt == "json":
+                return json.dumps(reports.report_json(figures), indent=2).encode()
+            from service.reports_api import _html
+
+            return _html(figures).encode()
+
+    try:
+        reports.year_bounds(year)
+    except ValueError as error:
+        _fail(f"--year: {error}")
+    if output == "-" and fmt == "xlsx":
+        _fail("an XLSX workbook needs a file: give -o FILE")
+    data: bytes = _domain(run)
+    if output == "-":
+        click.echo(data.decode(), nl=False)
+        return
+    try:
+        Path(output).write_bytes(data)
+    except OSError as error:
+        _fail(f"cannot write {output}: {error}")
+    click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
 @cli.group()
 def token() -> None:
     """Manage the bearer tokens of the ledger (DATABASE_URL, or the instance's SQLite file)."""

@@ -504,3 +504,24 @@ class AuditSchema(ma.Schema):
 class AuditQuerySchema(Strict):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class ReportQuerySchema(Strict):
+    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+                         metadata={"example": "2013-14"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class BoardReportSchema(ma.Schema):
+    year = fields.String(required=True)
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    currency = fields.String(required=True)
+    dhr = fields.Dict(required=True)
+    funds = fields.List(fields.Dict(), required=True)
+    arrangements = fields.List(fields.Dict(), required=True)
+    membership = fields.List(fields.Dict(), required=True)
+
+
+class CompareQuerySchema(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))

@@ -1,0 +1,299 @@
+"""The board report for a financial year (1 April - 31 March): DHR costs by partner from the
+ledger, fund allocations by CSP and by line, and the arrangements and membership in force, with
+their sources. One set of figures, rendered as HTML (with SVG charts), CSV and XLSX; the totals
+are the sums of the rows, to the penny, in every form."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pygal
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import allocations
+import rules
+from service.tables import Document
+
+__all__ = [
+    "BoardReport",
+    "board_report",
+    "comparison_csv",
+    "comparison_xlsx",
+    "report_csv",
+    "report_json",
+    "report_svg_charts",
+    "report_xlsx",
+]
+
+DHR_COLUMNS = ("billed", "invoiced", "credited", "paid", "outstanding")
+GBP_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
+
+
+def _pounds(pence: int) -> Decimal:
+    return Decimal(pence).scaleb(-2)
+
+
+def _text(pence: int) -> str:
+    return allocations.format_money(allocations.from_minor(pence))
+
+
+@attrs.frozen
+class PartnerCosts:
+    """One partner's DHR documents issued in the year, in pence."""
+
+    organisation: str
+    name: str
+    billed: int
+    invoiced: int
+    credited: int
+    paid: int
+
+    @property
+    def outstanding(self) -> int:
+        """What is still to be paid (billed less paid)."""
+        return self.billed - self.paid
+
+
+@attrs.frozen
+class BoardReport:
+    """The figures of one financial year."""
+
+    year: str
+    start: date
+    end: date
+    partners: tuple[PartnerCosts, ...]
+    funds: tuple[rules.FundAllocation, ...]
+    arrangements: tuple[rules.Arrangement, ...]
+    members: tuple[tuple[rules.Organisation, str], ...]
+    ruleset: rules.Ruleset
+
+    def total(self, column: str) -> int:
+        """The sum of a DHR column over the partners."""
+        return sum(getattr(p, column) for p in self.partners)
+
+
+def board_report(session: Session, ruleset: rules.Ruleset, year: str) -> BoardReport:
+    """Gather the year's figures (raises ``ValueError`` for a malformed year)."""
+    start = rules.financial_year_start(year)
+    end = date(start.year + 1, 3, 31)
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(
+        ("billed", "invoiced", "credited", "paid"), 0))
+    for document in session.scalars(select(Document).where(
+            Document.issued >= start, Document.issued <= end).order_by(Document.id)):
+        row = rows[document.organisation]
+        row["billed"] += document.amount
+        row["invoiced" if document.amount > 0 else "credited"] += document.amount
+        if document.status == "paid":
+            row["paid"] += document.amount
+    partners = tuple(PartnerCosts(o, ruleset.name_of(o), **r) for o, r in rows.items())
+    funds = tuple(rules.allocate_fund(ruleset, fund) for fund in ruleset.funds.values()
+                  if fund.year == year)
+    arrangements = tuple(a for a in ruleset.arrangements.values()
+                         if a.in_force.start <= end and (a.in_force.end is None
+                                                         or a.in_force.end > start))
+    members = tuple((o, ruleset.kinds[o.kind].source) for o in ruleset.organisations_on(start)
+                    if ruleset.statutory_on(o.id, start))
+    return BoardReport(year, start, end, partners, funds, arrangements, members, ruleset)
+
+
+def _fund_rows(allocation: rules.FundAllocation) -> list[tuple[str, str, dict[str, int], int]]:
+    """(recipient, name, line -> pence, total) per recipient."""
+    result = allocation.result
+    per: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in result.lines:
+        for recipient, amount in zip(line.recipients, line.minor_shares, strict=True):
+            per[str(recipient)][line.id] = amount
+    return [(str(r), "", per[str(r)], allocations.to_minor(amount))
+            for r, amount in result.recipients.items()]
+
+
+def report_json(report: BoardReport) -> dict[str, Any]:
+    """The figures as JSON (money as decimal strings)."""
+    ruleset = report.ruleset
+    return {
+        "year": report.year, "from": report.start.isoformat(), "to": report.end.isoformat(),
+        "currency": "GBP",
+        "dhr": {"partners": [{"organisation": p.organisation, "name": p.name,
+                              **{c: _text(getattr(p, c)) for c in DHR_COLUMNS}}
+                             for p in report.partners],
+                "totals": {c: _text(report.total(c)) for c in DHR_COLUMNS}},
+        "funds": [{"fund": f.fund.id, "name": f.fund.name, "source": f.fund.source,
+                   "total": _text(allocations.to_minor(f.result.total)),
+                   "allocated": _text(allocations.to_minor(f.result.allocated)),
+                   "unallocated": _text(allocations.to_minor(f.result.unallocated)),
+                   "lines": [{"line": line.id, "kind": line.kind,
+                              "amount": _text(allocations.to_minor(line.amount))}
+                             for line in f.result.lines],
+                   "recipients": [{"recipient": r, "name": ruleset.name_of(r),
+                                   "lines": {k: _text(v) for k, v in lines.items()},
+                                   "amount": _text(total)}
+                                  for r, _, lines, total in _fund_rows(f)]}
+                  for f in report.funds],
+        "arrangements": [{"id": a.id, "name": a.name, "source": a.source,
+                          "roles": [r.name for r in a.roles]} for a in report.arrangements],
+        "membership": [{"organisation": o.id, "name": o.name, "kind": o.kind,
+                        "source": source} for o, source in report.members],
+    }
+
+
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _escape(cell: object) -> object:
+    """Neutralise spreadsheet formulas in text cells (CSV / formula injection): a text starting
+    with = + - @ (or a tab or carriage return) gets a leading apostrophe. Plain numbers, such as
+    a negative amount, are left as they are."""
+    if (isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+            and not _NUMBER.fullmatch(cell)):
+        return "'" + cell
+    return cell
+
+
+def _csv(rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_escape(cell) for cell in row])
+    return out.getvalue()
+
+
+def report_csv(report: BoardReport) -> str:
+    """One tidy table: section, row id, name, column, amount; a ``total`` row per section."""
+    rows: list[list[object]] = [["section", "row", "name", "column", "amount"]]
+    for p in report.partners:
+        rows += [["dhr", p.organisation, p.name, c, _text(getattr(p, c))] for c in DHR_COLUMNS]
+    rows += [["dhr", "total", "Total", c, _text(report.total(c))] for c in DHR_COLUMNS]
+    for fund in report.funds:
+        section = f"fund:{fund.fund.id}"
+        for recipient, _, lines, total in _fund_rows(fund):
+            name = report.ruleset.name_of(recipient)
+            rows += [[section, recipient, name, line, _text(amount)]
+                     for line, amount in lines.items()]
+            rows.append([section, recipient, name, "total", _text(total)])
+        rows += [[section, "total", "Total", line.id, _text(allocations.to_minor(line.amount))]
+                 for line in fund.result.lines]
+        rows.append([section, "total", "Total", "total",
+                     _text(allocations.to_minor(fund.result.allocated))])
+    return _csv(rows)
+
+
+def _sheet(workbook: Workbook, title: str, headers: Sequence[str],
+           rows: Sequence[Sequence[object]], money_from: int) -> None:
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_escape(value) for value in row])
+    last = len(rows) + 1
+    if rows and money_from < len(headers):
+        totals: list[object] = ["Total", *([""] * (money_from - 1))]
+        for column in range(money_from, len(headers)):
+            letter = sheet.cell(row=1, column=column + 1).column_letter
+            totals.append(f"=SUM({letter}2:{letter}{last})")
+        sheet.append(totals)
+        for cell in sheet[last + 1]:
+            cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, min_col=money_from + 1):
+        for cell in row:
+            cell.number_format = GBP_FORMAT
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows] + [10])
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(
+            width + 2, 60)
+
+
+def _workbook_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def report_xlsx(report: BoardReport) -> bytes:
+    """A workbook: a sheet per section, amounts as £ numbers, a totals row, frozen headers."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, "DHR costs", ["Organisation", "Name", "Billed", "Invoiced", "Credited",
+                                   "Paid", "Outstanding"],
+           [[p.organisation, p.name, *(_pounds(getattr(p, c)) for c in DHR_COLUMNS)]
+            for p in report.partners], 2)
+    for fund in report.funds:
+        line_ids = [line.id for line in fund.result.lines]
+        rows = [[r, report.ruleset.name_of(r), *(_pounds(lines.get(i, 0)) for i in line_ids),
+                 _pounds(total)] for r, _, lines, total in _fund_rows(fund)]
+        _sheet(workbook, f"Fund {fund.fund.id}"[:31], ["Recipient", "Name", *line_ids, "Total"],
+               rows, 2)
+    _sheet(workbook, "Membership", ["Organisation", "Name", "Kind", "Source"],
+           [[o.id, o.name, o.kind, source] for o, source in report.members], 4)
+    _sheet(workbook, "Arrangements", ["Arrangement", "Name", "Roles", "Source"],
+           [[a.id, a.name, ", ".join(r.name for r in a.roles), a.source]
+            for a in report.arrangements], 4)
+    return _workbook_bytes(workbook)
+
+
+def report_svg_charts(report: BoardReport) -> list[str]:
+    """SVG charts (pygal): DHR costs billed by partner; each fund's allocation by recipient."""
+    charts = []
+    style = pygal.style.Style(background="white", plot_background="white", font_family="sans-serif",
+                              colors=("#1f5a8a", "#c0504d", "#9bbb59"))
+    if report.partners:
+        chart = pygal.HorizontalBar(js=[], width=900, height=80 + 34 * len(report.partners),
+                                    style=style, show_legend=False, print_values=False,
+                                    disable_xml_declaration=True)
+        chart.title = f"DHR costs billed by partner, {report.year} (£)"
+        listed = list(reversed(report.partners))  # pygal draws the first label at the bottom
+        chart.x_labels = [p.name for p in listed]
+        chart.add("Billed", [_pounds(p.billed) for p in listed])
+        charts.append(chart.render(is_unicode=True))
+    for fund in report.funds:
+        rows = list(reversed(_fund_rows(fund)))
+        chart = pygal.HorizontalStackedBar(js=[], width=900, height=80 + 34 * len(rows),
+                                           style=style, disable_xml_declaration=True)
+        chart.title = f"{fund.fund.name}: allocation by recipient (£)"
+        chart.x_labels = [report.ruleset.name_of(r) for r, _, _, _ in rows]
+        for line in fund.result.lines:
+            chart.add(line.id, [_pounds(lines.get(line.id, 0)) or None
+                                for _, _, lines, _ in rows])
+        charts.append(chart.render(is_unicode=True))
+    return charts
+
+
+def comparison_csv(body: dict[str, Any]) -> str:
+    """A what-if's rows as CSV: kind, id, name, base, scenario, delta; then the totals."""
+    rows: list[list[object]] = [["kind", "id", "name", "base", "scenario", "delta"]]
+    for kind, key in (("organisation", "organisation"), ("recipient", "recipient")):
+        rows += [[kind, row[key], row["name"], row["base"], row["scenario"], row["delta"]]
+                 for row in body[f"{kind}s"]]
+    totals = body["totals"]
+    rows.append(["total", "total", "Total", totals["base"], totals["scenario"], totals["delta"]])
+    return _csv(rows)
+
+
+def comparison_xlsx(body: dict[str, Any]) -> bytes:
+    """A what-if's rows as a workbook: organisations and recipients sheets with totals."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind, title in (("organisation", "DHR by organisation"),
+                        ("recipient", "Funds by recipient")):
+        _sheet(workbook, title, ["Id", "Name", "Base", "Scenario", "Delta"],
+               [[row[kind], row["name"], Decimal(row["base"]), Decimal(row["scenario"]),
+                 Decimal(row["delta"])] for row in body[f"{kind}s"]], 2)
+    return _workbook_bytes(workbook)
+
+
+def year_bounds(year: str) -> tuple[date, date]:
+    """1 April and 31 March of the financial year."""
+    start = rules.financial_year_start(year)
+    return start, date(start.year + 1, 4, 1) - timedelta(days=1)
