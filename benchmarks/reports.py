@@ -16,12 +16,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-import rules  # noqa: E402
-from service import create_app, reports  # noqa: E402
-from service.reports_api import _html  # noqa: E402
-from service.tables import Case, Document  # noqa: E402
+import rules
+from service import create_app, reports
+from service.reports_api import _html
+from service.tables import Case, Document
 
 YEARS = [f"{2014 + i}-{15 + i}" for i in range(10)]
 

@@ -659,13 +659,13 @@ def dumps(ruleset: Ruleset) -> str:
 # --- scenario changes --------------------------------------------------------------------------
 
 #: Keys accepted for the operation name of a change object.
-OPERATION_KEYS = ("op", "operation")
+OPERATION_KEYS = ("op", "operation", "type")
 
 _CHANGE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # operation: (required fields, optional fields)
     "end-organisation": ({"organisation", "date"}, set()),
     "replace-organisation": ({"organisation", "date", "successors"}, set()),
-    "add-organisation": ({"organisation"}, {"arrangement", "role"}),
+    "add-organisation": ({"organisation"}, {"arrangement", "role", "date"}),
     "set-role-weight": ({"arrangement", "role", "weight"}, set()),
     "set-policy": ({"arrangement", "policy", "value"}, set()),
     "add-contribution": ({"arrangement", "organisation", "item", "percent"}, {"cap"}),
@@ -677,17 +677,18 @@ _CHANGE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
 
 def _new_organisation(value: object, path: str, problems: _Problems,
                       starts: date | None = None) -> Organisation | None:
-    reader = _Reader(value, path, problems, {"id", "name", "kind", "active", "successors",
+    """A new organisation of a change: active over its ``active`` periods, else from ``from``,
+    else from ``starts`` (the change's date), else always."""
+    reader = _Reader(value, path, problems, {"id", "name", "kind", "active", "from", "successors",
                                              "source"})
     if not reader.ok:
         return None
-    active = (_periods(reader.data["active"], f"{path}.active", problems)
-              if "active" in reader.data else ())
-    if not active:
-        if starts is None and "active" not in reader.data:
-            problems.add(f"{path}.active", "is required")
-            return None
-        active = (Period(starts or date.min),) if starts else active
+    active: tuple[Period, ...] = ()
+    if "active" in reader.data:
+        active = _periods(reader.data["active"], f"{path}.active", problems)
+    else:
+        start = reader.get("from", _date, required=False) or starts or date(1900, 1, 1)
+        active = (Period(start),)
     org_id = reader.get("id", _slug)
     return Organisation(org_id or "", reader.get("name", _text, "") or "",
                         reader.get("kind", _slug, "") or "", active,
@@ -748,7 +749,9 @@ def _build_change(op: str, reader: _Reader, path: str, problems: _Problems, scen
                 successors.append(new)
         return scenarios.ReplaceOrganisation(get("organisation", _slug), when, tuple(successors))
     if op == "add-organisation":
-        org = _new_organisation(reader.data["organisation"], f"{path}.organisation", problems)
+        starts = get("date", _date, required=False)
+        org = _new_organisation(reader.data["organisation"], f"{path}.organisation", problems,
+                                starts)
         return scenarios.AddOrganisation(org, get("arrangement", _slug, required=False),
                                          get("role", _slug, required=False))
     if op == "set-role-weight":
