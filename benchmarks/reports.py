@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 import rules
 from service import create_app, reports
-from service.reports_api import _html
+from service.reports_api import render_html
 from service.tables import Case, Document
 
 YEARS = [f"{2014 + i}-{15 + i}" for i in range(10)]
@@ -74,7 +74,7 @@ def generate(app: Any, year: str) -> int:
         figures = reports.board_report(session, app.extensions["apportion.ruleset"], year)
         size = len(str(reports.report_json(figures)))
         size += len(reports.report_csv(figures)) + len(reports.report_xlsx(figures))
-        size += len(_html(figures))
+        size += len(render_html(figures))
     return size
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import attrs
 
-from rules.periods import Period, active_on
+from rules.periods import Period, active_on, ended_by
 
 __all__ = ["Csp", "District", "HealthCoverage"]
 
@@ -56,4 +56,4 @@ class Csp:
 
     def ended_by(self, when: date) -> bool:
         """Return whether the partnership has ended by ``when``."""
-        return bool(self.active) and all(period.ended_by(when) for period in self.active)
+        return ended_by(self.active, when)

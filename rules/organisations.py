@@ -6,7 +6,7 @@ from datetime import date
 
 import attrs
 
-from rules.periods import Period, active_on
+from rules.periods import Period, active_on, ended_by
 
 __all__ = ["Kind", "Organisation"]
 
@@ -47,6 +47,4 @@ class Organisation:
 
     def ended_by(self, when: date) -> bool:
         """Return whether the organisation has ceased by ``when`` (after having existed)."""
-        return bool(self.active) and all(
-            period.ended_by(when) for period in self.active
-        )
+        return ended_by(self.active, when)

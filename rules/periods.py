@@ -8,7 +8,7 @@ from datetime import date
 
 import attrs
 
-__all__ = ["Period", "active_on", "financial_year_start", "parse_financial_year"]
+__all__ = ["Period", "active_on", "ended_by", "financial_year_start", "parse_financial_year"]
 
 _YEAR = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -44,6 +44,11 @@ class Period:
 def active_on(periods: Iterable[Period], when: date) -> bool:
     """Return whether any of ``periods`` contains ``when``."""
     return any(period.contains(when) for period in periods)
+
+
+def ended_by(periods: tuple[Period, ...], when: date) -> bool:
+    """Return whether every one of ``periods`` is over by ``when`` (and there was one)."""
+    return bool(periods) and all(period.ended_by(when) for period in periods)
 
 
 def parse_financial_year(text: str) -> int:

@@ -295,9 +295,9 @@ def report(year: str, fmt: str, output: str, ruleset_path: str | None) -> None:
                 return reports.report_xlsx(figures)
             if fmt == "json":
                 return json.dumps(reports.report_json(figures), indent=2).encode()
-            from service.reports_api import _html
+            from service.reports_api import render_html
 
-            return _html(figures).encode()
+            return render_html(figures).encode()
 
     try:
         reports.year_bounds(year)

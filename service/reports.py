@@ -30,17 +30,21 @@ __all__ = [
     "board_report",
     "comparison_csv",
     "comparison_xlsx",
+    "fund_rows",
+    "pounds",
     "report_csv",
     "report_json",
     "report_svg_charts",
     "report_xlsx",
+    "year_bounds",
 ]
 
 DHR_COLUMNS = ("billed", "invoiced", "credited", "paid", "outstanding")
 GBP_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
 
 
-def _pounds(pence: int) -> Decimal:
+def pounds(pence: int) -> Decimal:
+    """Pence as an exact Decimal of pounds (for spreadsheet cells and charts)."""
     return Decimal(pence).scaleb(-2)
 
 
@@ -107,14 +111,14 @@ def board_report(session: Session, ruleset: rules.Ruleset, year: str) -> BoardRe
     return BoardReport(year, start, end, partners, funds, arrangements, members, ruleset)
 
 
-def _fund_rows(allocation: rules.FundAllocation) -> list[tuple[str, str, dict[str, int], int]]:
-    """(recipient, name, line -> pence, total) per recipient."""
+def fund_rows(allocation: rules.FundAllocation) -> list[tuple[str, dict[str, int], int]]:
+    """(recipient, line -> pence, total pence) per recipient, in allocation order."""
     result = allocation.result
     per: dict[str, dict[str, int]] = defaultdict(dict)
     for line in result.lines:
         for recipient, amount in zip(line.recipients, line.minor_shares, strict=True):
             per[str(recipient)][line.id] = amount
-    return [(str(r), "", per[str(r)], allocations.to_minor(amount))
+    return [(str(r), per[str(r)], allocations.to_minor(amount))
             for r, amount in result.recipients.items()]
 
 
@@ -138,7 +142,7 @@ def report_json(report: BoardReport) -> dict[str, Any]:
                    "recipients": [{"recipient": r, "name": ruleset.name_of(r),
                                    "lines": {k: _text(v) for k, v in lines.items()},
                                    "amount": _text(total)}
-                                  for r, _, lines, total in _fund_rows(f)]}
+                                  for r, lines, total in fund_rows(f)]}
                   for f in report.funds],
         "arrangements": [{"id": a.id, "name": a.name, "source": a.source,
                           "roles": [r.name for r in a.roles]} for a in report.arrangements],
@@ -176,7 +180,7 @@ def report_csv(report: BoardReport) -> str:
     rows += [["dhr", "total", "Total", c, _text(report.total(c))] for c in DHR_COLUMNS]
     for fund in report.funds:
         section = f"fund:{fund.fund.id}"
-        for recipient, _, lines, total in _fund_rows(fund):
+        for recipient, lines, total in fund_rows(fund):
             name = report.ruleset.name_of(recipient)
             rows += [[section, recipient, name, line, _text(amount)]
                      for line, amount in lines.items()]
@@ -227,12 +231,12 @@ def report_xlsx(report: BoardReport) -> bytes:
     workbook.remove(workbook.active)
     _sheet(workbook, "DHR costs", ["Organisation", "Name", "Billed", "Invoiced", "Credited",
                                    "Paid", "Outstanding"],
-           [[p.organisation, p.name, *(_pounds(getattr(p, c)) for c in DHR_COLUMNS)]
+           [[p.organisation, p.name, *(pounds(getattr(p, c)) for c in DHR_COLUMNS)]
             for p in report.partners], 2)
     for fund in report.funds:
         line_ids = [line.id for line in fund.result.lines]
-        rows = [[r, report.ruleset.name_of(r), *(_pounds(lines.get(i, 0)) for i in line_ids),
-                 _pounds(total)] for r, _, lines, total in _fund_rows(fund)]
+        rows = [[r, report.ruleset.name_of(r), *(pounds(lines.get(i, 0)) for i in line_ids),
+                 pounds(total)] for r, lines, total in fund_rows(fund)]
         _sheet(workbook, f"Fund {fund.fund.id}"[:31], ["Recipient", "Name", *line_ids, "Total"],
                rows, 2)
     _sheet(workbook, "Membership", ["Organisation", "Name", "Kind", "Source"],
@@ -255,17 +259,17 @@ def report_svg_charts(report: BoardReport) -> list[str]:
         chart.title = f"DHR costs billed by partner, {report.year} (£)"
         listed = list(reversed(report.partners))  # pygal draws the first label at the bottom
         chart.x_labels = [p.name for p in listed]
-        chart.add("Billed", [_pounds(p.billed) for p in listed])
+        chart.add("Billed", [pounds(p.billed) for p in listed])
         charts.append(chart.render(is_unicode=True))
     for fund in report.funds:
-        rows = list(reversed(_fund_rows(fund)))
+        rows = list(reversed(fund_rows(fund)))
         chart = pygal.HorizontalStackedBar(js=[], width=900, height=80 + 34 * len(rows),
                                            style=style, disable_xml_declaration=True)
         chart.title = f"{fund.fund.name}: allocation by recipient (£)"
-        chart.x_labels = [report.ruleset.name_of(r) for r, _, _, _ in rows]
+        chart.x_labels = [report.ruleset.name_of(r) for r, _, _ in rows]
         for line in fund.result.lines:
-            chart.add(line.id, [_pounds(lines.get(line.id, 0)) or None
-                                for _, _, lines, _ in rows])
+            chart.add(line.id, [pounds(lines.get(line.id, 0)) or None
+                                for _, lines, _ in rows])
         charts.append(chart.render(is_unicode=True))
     return charts
 

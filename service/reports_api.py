@@ -34,7 +34,7 @@ def _report(year: str) -> reports.BoardReport:
     return reports.board_report(ledger_session(), current_ruleset(), year)
 
 
-def _html(report: reports.BoardReport) -> str:
+def render_html(report: reports.BoardReport) -> str:
     charts = reports.report_svg_charts(report)
     body = reports.report_json(report)
     funds = []
@@ -47,12 +47,12 @@ def _html(report: reports.BoardReport) -> str:
             "lines": [{"id": line.id, "amount": allocations.to_minor(line.amount)}
                       for line in allocated.result.lines],
             "rows": [{"name": report.ruleset.name_of(r), "lines": lines, "total": total}
-                     for r, _, lines, total in reports._fund_rows(allocated)],
+                     for r, lines, total in reports.fund_rows(allocated)],
             "chart": charts[index + (1 if report.partners else 0)]
             if len(charts) > index + (1 if report.partners else 0) else None})
     return render_template("board.html", report=report, funds=funds, charts=charts,
                            columns=reports.DHR_COLUMNS,
-                           money=lambda pence: f"£{reports._pounds(pence):,.2f}")
+                           money=lambda pence: f"£{reports.pounds(pence):,.2f}")
 
 
 @pages.get("/board")
@@ -69,7 +69,7 @@ def board_page() -> Any:
 
 @auth.requires("viewer", cookie=True)
 def _board_page(year: str) -> Any:
-    return _html(_report(year))
+    return render_html(_report(year))
 
 
 @pages.post("/sign-in")
