@@ -161,6 +161,7 @@ class Explanation:
         party: the party explained.
         weight: its weight, scaled with the others to the smallest integers.
         total_weight: the sum of the scaled weights.
+        fraction: its weight over the sum of the weights.
         share: the money it received.
         remainder_penny: whether it received one of the leftover minor units.
         reason: a sentence a finance officer can quote.
@@ -169,15 +170,11 @@ class Explanation:
     party: Hashable
     weight: int
     total_weight: int
+    fraction: Fraction
     share: Money
     remainder_penny: bool
     reason: str
     minor_total: int = attrs.field(repr=False)
-
-    @property
-    def fraction(self) -> Fraction:
-        """Its weight over the sum of the weights."""
-        return Fraction(self.weight, self.total_weight)
 
     @property
     def quota(self) -> Fraction:
@@ -222,37 +219,46 @@ class Allocation:
 
     def explain(self, party: Hashable) -> Explanation:
         """Explain the share of ``party``: weight, exact quota, and any remainder penny."""
-        return self._explain(self.shares_index(party), sum(self.weights), to_minor(self.total))
+        return self._explain(self.shares_index(party), sum(self.weights),
+                             to_minor(self.total), {})
 
     def explanations(self) -> tuple[Explanation, ...]:
         """Explain every share, in party order."""
+        memo: dict[tuple[int, bool], tuple[Fraction, str]] = {}
         total_weight, minor_total = sum(self.weights), to_minor(self.total)
-        return tuple(self._explain(index, total_weight, minor_total)
+        return tuple(self._explain(index, total_weight, minor_total, memo)
                      for index in range(len(self.parties)))
 
-    def _explain(self, index: int, total_weight: int, minor_total: int) -> Explanation:
+    def _explain(self, index: int, total_weight: int, minor_total: int,
+                 memo: dict[tuple[int, bool], tuple[Fraction, str]]) -> Explanation:
         weight = self.weights[index]
         lucky = index in self.lucky
+        known = memo.get((weight, lucky))
+        if known is None:
+            known = memo[(weight, lucky)] = (Fraction(weight, total_weight),
+                                             self._reason(weight, lucky, total_weight,
+                                                          minor_total))
+        share = from_minor(self.minor_shares[index], self.total.currency)
+        return Explanation(self.parties[index], weight, total_weight, known[0], share, lucky,
+                           known[1], minor_total)
+
+    def _reason(self, weight: int, lucky: bool, total_weight: int, minor_total: int) -> str:
         leftover = len(self.lucky)
         numerator = abs(minor_total) * weight % total_weight
         common = gcd(numerator, total_weight)
         remainder = f"{numerator // common}/{total_weight // common}"
         if weight == 0:
-            reason = "weight zero: receives nothing"
-        elif leftover == 0:
-            reason = "the exact quota is a whole number of pence: no remainder penny was needed"
-        elif lucky:
-            reason = (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
-                      f"of a penny is among the {leftover} largest (ties go to the party listed "
-                      "first)")
-        elif numerator == 0:
-            reason = "no leftover penny: its quota is a whole number of pence"
-        else:
-            reason = (f"no leftover penny: its remainder of {remainder} of a penny is not among "
-                      f"the {leftover} largest (ties go to the party listed first)")
-        share = from_minor(self.minor_shares[index], self.total.currency)
-        return Explanation(self.parties[index], weight, total_weight, share, lucky, reason,
-                           minor_total)
+            return "weight zero: receives nothing"
+        if leftover == 0:
+            return "the exact quota is a whole number of pence: no remainder penny was needed"
+        if lucky:
+            return (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
+                    f"of a penny is among the {leftover} largest (ties go to the party listed "
+                    "first)")
+        if numerator == 0:
+            return "no leftover penny: its quota is a whole number of pence"
+        return (f"no leftover penny: its remainder of {remainder} of a penny is not among "
+                f"the {leftover} largest (ties go to the party listed first)")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Allocation):
