@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -221,6 +222,14 @@ def test_html_page_signs_in_and_renders_with_its_chart_in_chromium(ledger: Ledge
                           f"--user-data-dir={tmp_path / 'chrome2'}", "--dump-dom", file.as_uri()],
                          check=True, capture_output=True, text=True, timeout=120).stdout
     assert dom.count("pygal-chart") >= 2
+    pdf = tmp_path / "board.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--no-first-run", "--no-pdf-header-footer",
+                    f"--user-data-dir={tmp_path / 'chrome3'}", f"--print-to-pdf={pdf}",
+                    file.as_uri()], check=True, capture_output=True, timeout=120)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)", pdf.read_bytes())
+    assert boxes, "no pages in the printed PDF"
+    assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in boxes), boxes
 
 
 def test_report_year_is_validated(ledger: Ledger) -> None:
