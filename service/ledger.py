@@ -219,6 +219,9 @@ def _settle(session: Session, case: Case, on: date, actor: str, action: str,
                 for split_id, amount in lines.items():
                     session.add(DocumentLine(case_id=case.id, organisation=organisation,
                                              split_id=split_id, document_id=None, amount=amount))
+                audit.record(session, actor, f"{action}:transfer", "case", case.reference, None,
+                             {"organisation": organisation, "run": run,
+                              "lines": {str(k): _pence(v) for k, v in lines.items()}})
             continue
         issued.append(_issue(session, case, organisation, lines, on, run, actor, action,
                              preview))

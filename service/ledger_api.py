@@ -58,8 +58,9 @@ def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tupl
     except IntegrityError:
         session.rollback()
         record = session.get(IdempotencyRecord, scoped) if key is not None else None
-        if record is None:
-            raise
+        if record is None:  # a concurrent command got there first (e.g. the same reference)
+            raise Rejected(409, "a concurrent change conflicted with this one; nothing was "
+                           "done: read the current state and retry") from None
         return _stored(record, fingerprint)
     except BaseException:
         session.rollback()

@@ -67,3 +67,27 @@ def test_eight_threads_billing_at_once(tmp_path: Path, postgres_url: str) -> Non
         assert total == expected  # every tranche billed exactly once
     finally:
         ledger.dispose()
+
+
+def test_the_same_reference_created_at_once_is_one_case_and_409s(tmp_path: Path,
+                                                                  postgres_url: str) -> None:
+    ledger = make_ledger("postgresql", tmp_path, postgres_url)
+    try:
+        barrier = threading.Barrier(THREADS)
+        statuses: list[int] = []
+
+        def create() -> None:
+            barrier.wait(timeout=30)
+            response = ledger.client().post("/api/v1/cases", headers=ledger.headers("finance"),
+                                            json={"reference": "DHR-SAME", "district": "erewash",
+                                                  "commissioned": "2015-01-01"})
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=create) for _ in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(statuses) == [201] + [409] * (THREADS - 1), statuses
+    finally:
+        ledger.dispose()
