@@ -344,8 +344,4 @@ def token_create(role: str, name: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``apportion`` script."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="apportion",
-                 standalone_mode=True)
-    except click.exceptions.Exit as done:  # pragma: no cover - standalone mode exits itself
-        sys.exit(done.exit_code)
+    cli.main(args=list(argv) if argv is not None else None, prog_name="apportion")
