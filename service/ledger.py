@@ -149,19 +149,27 @@ def _group_for(session: Session, case: Case, split: rules.ResolvedSplit) -> Spli
     return group
 
 
+def _apportion(session: Session, ruleset: rules.Ruleset, case: Case, on: date,
+               billed: bool) -> None:
+    """Put the case's unbilled (or, for a rebill, billed) tranches into the group of the split
+    resolved on ``on``; the next settlement makes every group's net its share."""
+    state = Tranche.split_id.is_not(None) if billed else Tranche.split_id.is_(None)
+    tranches = list(session.scalars(select(Tranche).where(Tranche.case_id == case.id, state)
+                                    .order_by(Tranche.id)))
+    if tranches:
+        _, split = rules.resolve_split(ruleset, _request(case, on, tranches))
+        group = _group_for(session, case, split)
+        for tranche in tranches:
+            tranche.split_id = group.id
+        session.flush()
+
+
 def bill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str
          ) -> list[dict[str, Any]]:
     """A billing run: apportion the unbilled tranches under the split resolved on ``on`` (or
     the commission date, if the arrangement says so), then settle every group: at most one
     document per partner, an invoice if what it owes moved up, a credit note if down."""
-    unbilled = list(session.scalars(select(Tranche).where(
-        Tranche.case_id == case.id, Tranche.split_id.is_(None)).order_by(Tranche.id)))
-    if unbilled:
-        _, split = rules.resolve_split(ruleset, _request(case, on, unbilled))
-        group = _group_for(session, case, split)
-        for tranche in unbilled:
-            tranche.split_id = group.id
-        session.flush()
+    _apportion(session, ruleset, case, on, billed=False)
     return _settle(session, case, on, actor, "bill")
 
 
@@ -170,14 +178,7 @@ def rebill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor
     """Re-apportion every billed tranche of the case under the split resolved on ``on``: the
     credit notes and top-ups that make each partner's net its new share. A dry run issues
     nothing (the caller rolls the transaction back) and shows documents without numbers."""
-    billed = list(session.scalars(select(Tranche).where(
-        Tranche.case_id == case.id, Tranche.split_id.is_not(None)).order_by(Tranche.id)))
-    if billed:
-        _, split = rules.resolve_split(ruleset, _request(case, on, billed))
-        group = _group_for(session, case, split)
-        for tranche in billed:
-            tranche.split_id = group.id
-        session.flush()
+    _apportion(session, ruleset, case, on, billed=True)
     return _settle(session, case, on, actor, "rebill", preview=dry_run)
 
 

@@ -28,5 +28,9 @@ schema.config.generation.update(
           suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
     """With an admin token, so the ledger's operations are exercised past authentication."""
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
+                                      checks=[not_a_server_error, response_schema_conformance])
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert {k.lower(): v for k, v in response.headers.items()}["content-type"][0].startswith(
+            "application/problem+json")
