@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 import allocations
+import rules
 
 __all__ = [
     "ApportionmentSchema",
@@ -95,8 +96,7 @@ class DhrRequestSchema(Strict):
 class LineSchema(Strict):
     id = Slug(required=True)
     name = fields.String(validate=validate.Length(max=500))
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["fixed", "per-recipient", "proportional", "residual"]))
+    kind = fields.String(required=True, validate=validate.OneOf(rules.LINE_KINDS))
     amount = Money(allow_none=True)
     recipient = Slug(allow_none=True)
     recipients = fields.List(Slug(), allow_none=True, validate=validate.Length(max=1000))
@@ -149,9 +149,7 @@ class ChangeSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE
 
-    op = fields.String(required=True, validate=validate.OneOf([
-        "end-organisation", "replace-organisation", "add-organisation", "set-role-weight",
-        "set-policy", "add-contribution", "merge-csps", "set-fund-total", "set-weights"]))
+    op = fields.String(required=True, validate=validate.OneOf(list(rules.CHANGE_OPERATIONS)))
 
 
 class Change(fields.Field):  # type: ignore[type-arg]
