@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
+import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.api import schemas
 from service.http import auth
 from service.http.blueprint import Blueprint
-from service.http.bodies import json_body
+from service.http.bodies import json_body, parse_json
 from service.http.context import current_ruleset, ledger_session
 from service.http.problems import Rejected
 from service.ledger import audit, billing, cases, payments
@@ -33,6 +34,17 @@ REBILL = requests.RebillRequestSchema()
 PAYMENT = requests.PaymentRequestSchema()
 
 
+def _fingerprint() -> str:
+    """The request's digest: its canonical JSON (sorted keys, no spacing), or its raw bytes
+    when it is not JSON."""
+    raw = flask.request.get_data(cache=True)
+    try:
+        canonical = orjson.dumps(parse_json(raw), option=orjson.OPT_SORT_KEYS)
+    except (Rejected, TypeError):
+        canonical = raw
+    return hashlib.sha256(canonical).hexdigest()
+
+
 def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
     if record.fingerprint != fingerprint:
         raise Rejected(409, "this Idempotency-Key was used with a different request",
@@ -41,15 +53,15 @@ def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
 
 
 def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tuple[Any, int]:
-    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry returns the
-    first answer, and the same key with another request is a 409."""
+    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry by the same
+    credential returns the first answer, and the same key with another request is a 409.
+
+    Keys are scoped to the credential (two callers never see each other's answers), and a
+    request is compared by its canonical JSON (key order and spacing do not matter)."""
     session = ledger_session()
-    key = flask.request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= 200:
-        raise Rejected(422, "Idempotency-Key must be 1 to 200 characters",
-                       {"Idempotency-Key": ["bad length"]})
-    scoped = f"{flask.request.method} {flask.request.path} {key}"
-    fingerprint = hashlib.sha256(flask.request.get_data()).hexdigest()
+    key = flask.request.headers.get("Idempotency-Key")  # checked by service.http.hardening
+    scoped = f"{auth.credential()} {flask.request.method} {flask.request.path} {key}"
+    fingerprint = _fingerprint()
     if key is not None:
         record = session.get(IdempotencyRecord, scoped)
         if record is not None:
@@ -94,7 +106,7 @@ def list_cases() -> Any:
     return {"cases": cases.list_cases(ledger_session())}
 
 
-@blp.route("/cases/<reference>")
+@blp.route("/cases/<reference:reference>")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.alt_response(200, schema=schemas.CaseSchema, description="The case")
@@ -104,7 +116,7 @@ def get_case(reference: str) -> Any:
     return cases.case_body(session, cases.find_case(session, reference))
 
 
-@blp.route("/cases/<reference>/costs", methods=["POST"])
+@blp.route("/cases/<reference:reference>/costs", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(COST)
@@ -116,7 +128,7 @@ def add_cost(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), data, auth.actor())))
 
 
-@blp.route("/cases/<reference>/costs/<int:cost_id>", methods=["PATCH"])
+@blp.route("/cases/<reference:reference>/costs/<id:cost_id>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REVISION)
@@ -128,7 +140,7 @@ def revise_cost(reference: str, cost_id: int) -> Any:
         s, cases.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
 
 
-@blp.route("/cases/<reference>/billing", methods=["POST"])
+@blp.route("/cases/<reference:reference>/billing", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(BILLING)
@@ -140,7 +152,7 @@ def bill(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), on, auth.actor())})
 
 
-@blp.route("/cases/<reference>/rebill", methods=["POST"])
+@blp.route("/cases/<reference:reference>/rebill", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REBILL)
@@ -173,7 +185,7 @@ def invoices(**query: Any) -> Any:
     return {"invoices": payments.list_documents(ledger_session(), **query)}
 
 
-@blp.route("/invoices/<number>/paid", methods=["POST"])
+@blp.route("/invoices/<slug:number>/paid", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(PAYMENT)
@@ -184,7 +196,7 @@ def paid(number: str) -> Any:
     return command(lambda s: payments.pay(s, number, on, auth.actor()), 200)
 
 
-@blp.route("/organisations/<organisation>/statement")
+@blp.route("/organisations/<slug:organisation>/statement")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.arguments(requests.StatementQuerySchema(), location="query")

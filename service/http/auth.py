@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from service.http.context import ledger_session
 from service.http.problems import Rejected
+from service.ledger import audit
 from service.ledger.tables import Token
 from service.ledger.tokens import ROLES, find_token
 
-__all__ = ["COOKIE", "actor", "requires"]
+__all__ = ["COOKIE", "actor", "credential", "requires"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +31,8 @@ def _authenticate(session: Session, cookie: bool) -> Token:
         token = flask.request.cookies.get(COOKIE, "")
     found = find_token(session, token)
     if found is None:
-        raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
+        raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...); "
+                       "revoked and expired tokens are refused")
     return found
 
 
@@ -47,11 +49,19 @@ def requires(role: str, cookie: bool = False) -> Callable[[F], F]:
             if ROLES.index(token.role) < ROLES.index(role):
                 raise Rejected(403, f"this needs the {role} role; your token is {token.role}")
             flask.g.actor = f"{token.name} ({token.role})"
+            flask.g.credential = f"token:{token.id}"
+            audit.act_as(ledger_session(), flask.g.credential, flask.g.actor)
             return view(*args, **kwargs)
         return guarded  # type: ignore[return-value]
     return decorate
 
 
 def actor() -> str:
-    """Who is acting in this request (set by :func:`requires`)."""
+    """Who is acting in this request (set by :func:`requires`): the credential's name."""
     return str(flask.g.get("actor", "anonymous"))
+
+
+def credential() -> str | None:
+    """The id of the credential this request authenticated with (``token:7``), if any."""
+    found = flask.g.get("credential")
+    return None if found is None else str(found)

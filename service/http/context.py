@@ -19,9 +19,13 @@ def database() -> Database:
 
 
 def ledger_session() -> Session:
-    """This request's ledger session (closed, and rolled back if uncommitted, at teardown)."""
+    """This request's ledger session (closed, and rolled back if uncommitted, at teardown).
+
+    GET, HEAD and OPTIONS requests only read: their session takes no write lock (SQLite).
+    """
     if "ledger_session" not in flask.g:
-        flask.g.ledger_session = database().session()
+        read_only = flask.request.method in ("GET", "HEAD", "OPTIONS")
+        flask.g.ledger_session = database().session(read_only=read_only)
     session: Session = flask.g.ledger_session
     return session
 

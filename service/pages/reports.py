@@ -10,6 +10,7 @@ from flask import render_template
 from service.http import auth
 from service.http.context import current_ruleset, ledger_session
 from service.http.problems import Rejected
+from service.http.redirects import safe_next
 from service.ledger.tokens import find_token
 from service.reports import board
 from service.reports.html import render_html
@@ -40,9 +41,7 @@ def _board_page(year: str) -> Any:
 def sign_in() -> Any:
     """Turn a token into an HttpOnly, SameSite=Strict session cookie, then go back."""
     token = flask.request.form.get("token", "")
-    target = flask.request.form.get("next", "/reports/board")
-    if not target.startswith("/reports/") or "//" in target or "\\" in target:
-        target = "/reports/board"
+    target = safe_next(flask.request.form.get("next"), "/reports/board", prefix="/reports/")
     if find_token(ledger_session(), token) is None:
         return render_template("sign_in.html", next=target,
                                error="That token is not valid."), 401

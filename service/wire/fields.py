@@ -5,6 +5,7 @@ Not HTTP-specific: the API, the CLI and the pages validate with the same fields.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,10 +15,13 @@ from marshmallow import fields, validate
 import allocations
 
 __all__ = [
+    "DATE_PATTERN",
     "MONEY_PATTERN",
+    "NON_NEGATIVE_MONEY_PATTERN",
     "REFERENCE_PATTERN",
     "SLUG_PATTERN",
     "WEIGHT_PATTERN",
+    "Day",
     "Money",
     "Slug",
     "Strict",
@@ -26,6 +30,7 @@ __all__ = [
 
 
 MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+NON_NEGATIVE_MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -41,8 +46,11 @@ class Money(fields.Field):  # type: ignore[type-arg]
     """
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
-        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
-                    "description": "money: a decimal string with at most 2 places (GBP)"}
+        metadata = {"type": "string",
+                    "pattern": MONEY_PATTERN if allow_negative else NON_NEGATIVE_MONEY_PATTERN,
+                    "example": "1100.00",
+                    "description": "money: a decimal string with at most 2 places (GBP)"
+                    + ("" if allow_negative else ", not negative")}
         super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
         self.allow_negative = allow_negative
 
@@ -55,6 +63,23 @@ class Money(fields.Field):  # type: ignore[type-arg]
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else allocations.format_money(value)
+
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+class Day(fields.Date):
+    """A calendar date written strictly ``YYYY-MM-DD`` (ISO 8601's extended form only: no
+    ``20130501``, no week dates, no times)."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": DATE_PATTERN, "example": "2013-05-01"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
+            raise ma.ValidationError("Not a valid date: write YYYY-MM-DD, e.g. 2013-05-01")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def Slug(**kwargs: Any) -> fields.String:

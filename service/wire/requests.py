@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Money, Slug, Strict
+from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Day, Money, Slug, Strict
 
 __all__ = [
     "AuditQuerySchema",
@@ -33,6 +33,7 @@ __all__ = [
     "RebillRequestSchema",
     "ReportQuerySchema",
     "StatementQuerySchema",
+    "TokenRequestSchema",
 ]
 
 
@@ -43,12 +44,12 @@ class CostSchema(Strict):
 
 class DhrRequestSchema(Strict):
     district = Slug(required=True, metadata={"example": "amber-valley"})
-    date = fields.Date(required=True, metadata={"example": "2013-05-01"})
+    date = Day(required=True, metadata={"example": "2013-05-01"})
     costs = fields.List(fields.Nested(CostSchema), required=True,
                         validate=validate.Length(min=1, max=100))
     health_body = Slug(allow_none=True)
     arrangement = Slug(allow_none=True)
-    commissioned = fields.Date(allow_none=True, metadata={
+    commissioned = Day(allow_none=True, metadata={
         "description": "commission date; needed by arrangements governed by it"})
     currency = fields.String(validate=validate.OneOf(["GBP"]))
 
@@ -94,7 +95,7 @@ class CompareRequestSchema(Strict):
 
 
 class OrganisationsQuerySchema(Strict):
-    date = fields.Date(metadata={"description": "default: today"})
+    date = Day(metadata={"description": "default: today"})
 
 
 class CaseRequestSchema(Strict):
@@ -102,14 +103,14 @@ class CaseRequestSchema(Strict):
         REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
         metadata={"example": "DHR-2013-02"})
     district = Slug(required=True)
-    commissioned = fields.Date(required=True)
+    commissioned = Day(required=True)
     health_body = Slug(allow_none=True)
 
 
 class CostRequestSchema(Strict):
     item = Slug(required=True, metadata={"example": "overview-author"})
     amount = Money(required=True)
-    incurred = fields.Date(required=True)
+    incurred = Day(required=True)
 
 
 class CostRevisionSchema(Strict):
@@ -117,16 +118,16 @@ class CostRevisionSchema(Strict):
 
 
 class BillingRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class RebillRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
     dry_run = fields.Boolean(load_default=False)
 
 
 class PaymentRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class InvoicesQuerySchema(Strict):
@@ -136,13 +137,25 @@ class InvoicesQuerySchema(Strict):
 
 
 class StatementQuerySchema(Strict):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = Day(data_key="from")
+    to = Day()
 
 
 class AuditQuerySchema(Strict):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+                           metadata={"description": "events after this id (ids are 32-bit)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class TokenRequestSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"example": "finance system import"})
+    role = fields.String(required=True, validate=validate.OneOf(["viewer", "finance", "admin"]))
+    owner = fields.String(validate=validate.Length(min=1, max=200),
+                          metadata={"description": "whose token it is (default: the name)",
+                                    "example": "Jo Bloggs"})
+    days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3660),
+                          metadata={"description": "days until it expires"})
 
 
 class ReportQuerySchema(Strict):
