@@ -62,7 +62,7 @@ def funds() -> dict[str, Any]:
     return {"funds": [answers.fund_body(f) for f in current_ruleset().funds.values()]}
 
 
-@blp.route("/funds/<slug:fund_id>")
+@blp.route("/funds/<fund:fund_id>")
 @blp.alt_response(200, schema=schemas.FundSchema, description="The fund")
 @blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown fund")
 def fund(fund_id: str) -> dict[str, Any]:

@@ -11,8 +11,15 @@ from werkzeug.routing import BaseConverter, Map, ValidationError
 
 from service.http.blueprint import Api
 
-__all__ = ["MAX_ID", "IdConverter", "ReferenceConverter", "SlugConverter", "TextConverter",
-           "register"]
+__all__ = [
+    "MAX_ID",
+    "FundConverter",
+    "IdConverter",
+    "ReferenceConverter",
+    "SlugConverter",
+    "TextConverter",
+    "register",
+]
 
 #: The largest row id: PostgreSQL's ``integer`` (SQLite's is wider).
 MAX_ID = 2**31 - 1
@@ -38,6 +45,12 @@ class SlugConverter(BaseConverter):
     """An id of the rules or the ledger: letters, digits, ``. _ -``; at most 100 characters."""
 
     regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+
+
+class FundConverter(SlugConverter):
+    """A fund id: a slug other than ``allocate`` (``/funds/allocate`` is the calculator)."""
+
+    regex = r"(?!allocate$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 
 
 class TextConverter(BaseConverter):
@@ -66,7 +79,8 @@ def register(app: Flask, api: Api | None = None) -> None:
     before any blueprint is registered."""
     url_map: Map = app.url_map
     for name, converter in (("id", IdConverter), ("slug", SlugConverter),
-                            ("reference", ReferenceConverter), ("default", TextConverter),
+                            ("reference", ReferenceConverter), ("fund", FundConverter),
+                            ("default", TextConverter),
                             ("string", TextConverter)):
         url_map.converters[name] = converter
         if api is not None:
