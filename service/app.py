@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 import allocations
 import rules
-from service import errors, schemas
+from service import errors, pages, schemas
 from service.database import Database, default_url
 
 __all__ = [
@@ -210,13 +210,12 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     from service.ledger_api import blp as ledger_api
     from service.public_rules import blp as public_rules
     from service.reports_api import blp as reports_api
-    from service.reports_api import pages as report_pages
 
     api.register_blueprint(public_rules)
     api.register_blueprint(calculators)
     api.register_blueprint(ledger_api)
     api.register_blueprint(reports_api)
-    app.register_blueprint(report_pages)
+    pages.register(app)
 
     @app.get("/api/docs/assets/<path:filename>")
     def docs_assets(filename: str) -> flask.Response:

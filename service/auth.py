@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import flask
@@ -16,7 +17,7 @@ from service import audit
 from service.errors import Rejected
 from service.tables import Token
 
-__all__ = ["COOKIE", "ROLES", "actor", "create_token", "find_token", "requires", "token_count"]
+__all__ = ["ROLES", "actor", "create_token", "find_token", "requires", "token_count"]
 
 #: Roles in increasing power; each includes the ones before it.
 ROLES = ("viewer", "finance", "admin")
@@ -49,42 +50,45 @@ def token_count(session: Session) -> int:
     return len(session.scalars(select(Token.id)).all())
 
 
-#: The cookie the report pages' sign-in form sets (HttpOnly, SameSite=Strict).
-COOKIE = "apportion_session"
-
-
 def find_token(session: Session, token: str) -> Token | None:
     """The stored token matching ``token``, if any."""
     return session.scalar(select(Token).where(Token.digest == _digest(token))) if token else None
 
 
-def _authenticate(session: Session, cookie: bool) -> Token:
+def _authenticate(session: Session) -> tuple[str, str]:
+    """The caller's name and role: from the bearer token; failing that, for reading only
+    (GET, HEAD: no CSRF risk), from the web app's signed-in session."""
     header = flask.request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else ""
-    if not token and cookie:
-        token = flask.request.cookies.get(COOKIE, "")
     found = find_token(session, token)
-    if found is None:
-        raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
-    return found
+    if found is not None:
+        return found.name, found.role
+    if not token and flask.request.method in ("GET", "HEAD"):
+        from service.accounts import find_session
+        from service.accounts.sessions import COOKIE
+
+        session_id = flask.request.cookies.get(COOKIE, "")
+        idle = timedelta(minutes=int(flask.current_app.config.get("SESSION_IDLE_MINUTES", 30)))
+        user = find_session(session, session_id, idle) if session_id else None
+        if user is not None:
+            session.commit()
+            return f"{user.name} <{user.email}>", user.role
+    raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
 
 
-def requires(role: str, cookie: bool = False) -> Callable[[F], F]:
-    """Refuse the view with 401 without a valid token, 403 if its role is below ``role``.
-
-    The session cookie is accepted only where ``cookie`` is set (the report pages, read-only):
-    the JSON API takes bearer tokens alone.
-    """
+def requires(role: str) -> Callable[[F], F]:
+    """Refuse the view with 401 without a valid token (or, to read, a signed-in session), 403
+    if its role is below ``role``."""
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             from service.app import ledger_session
 
-            token = _authenticate(ledger_session(), cookie)
-            if ROLES.index(token.role) < ROLES.index(role):
-                raise Rejected(403, f"this needs the {role} role; your token is {token.role}")
-            flask.g.actor = f"{token.name} ({token.role})"
+            name, held = _authenticate(ledger_session())
+            if ROLES.index(held) < ROLES.index(role):
+                raise Rejected(403, f"this needs the {role} role; your token is {held}")
+            flask.g.actor = f"{name} ({held})"
             return view(*args, **kwargs)
         return guarded  # type: ignore[return-value]
     return decorate

@@ -1,5 +1,5 @@
-"""Board reports: the printable HTML page (with its sign-in form) and the JSON, CSV and XLSX
-exports of the same figures."""
+"""Board reports: the JSON, CSV and XLSX exports (bearer token, or the signed-in session of the
+web app for these downloads), and the standalone printable HTML the CLI writes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from service import auth, reports, schemas
 from service.app import Blueprint, current_ruleset, ledger_session
 from service.errors import Rejected
 
-pages = flask.Blueprint("report_pages", __name__, url_prefix="/reports")
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
-                description="Board reports: a bearer token is needed.")
+                description="Board reports: a bearer token (or a signed-in session) is needed.")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,47 +52,6 @@ def render_html(report: reports.BoardReport) -> str:
     return render_template("board.html", report=report, funds=funds, charts=charts,
                            columns=reports.DHR_COLUMNS,
                            money=lambda pence: f"£{reports.pounds(pence):,.2f}")
-
-
-@pages.get("/board")
-def board_page() -> Any:
-    """The printable board report; without a valid session it shows the sign-in form."""
-    year = _year(flask.request.args.get("year"))
-    try:
-        return _board_page(year)
-    except Rejected as refused:
-        if refused.status != 401:
-            raise
-        return render_template("sign_in.html", next=flask.request.full_path, error=None), 401
-
-
-@auth.requires("viewer", cookie=True)
-def _board_page(year: str) -> Any:
-    return render_html(_report(year))
-
-
-@pages.post("/sign-in")
-def sign_in() -> Any:
-    """Turn a token into an HttpOnly, SameSite=Strict session cookie, then go back."""
-    token = flask.request.form.get("token", "")
-    target = flask.request.form.get("next", "/reports/board")
-    if not target.startswith("/reports/") or "//" in target or "\\" in target:
-        target = "/reports/board"
-    if auth.find_token(ledger_session(), token) is None:
-        return render_template("sign_in.html", next=target,
-                               error="That token is not valid."), 401
-    response = flask.redirect(target, code=303)
-    response.set_cookie(auth.COOKIE, token, httponly=True, samesite="Strict",
-                        secure=flask.request.is_secure, path="/reports", max_age=8 * 3600)
-    return response
-
-
-@pages.post("/sign-out")
-def sign_out() -> Any:
-    """Forget the session cookie."""
-    response = flask.redirect("/reports/board", code=303)
-    response.delete_cookie(auth.COOKIE, path="/reports")
-    return response
 
 
 @blp.route("/reports/board")
