@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from service import audit
-from service.tables import SignInSession, User
+from service.ledger import audit
+from service.ledger.tables import SignInSession, User
 
 __all__ = ["COOKIE", "IDLE", "end_session", "end_sessions_of", "find_session", "start_session"]
 

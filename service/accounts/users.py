@@ -19,9 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from service import audit
 from service.accounts.errors import AccountInvalid, SignInRefused, UnknownAccount
-from service.tables import SignInFailure, User
+from service.ledger import audit
+from service.ledger.tables import SignInFailure, User
+from service.ledger.tokens import ROLES
 
 __all__ = [
     "FREE_FAILURES",
@@ -36,8 +37,6 @@ __all__ = [
     "update_user",
 ]
 
-#: Roles in increasing power (the same as bearer tokens'); each includes the ones before it.
-ROLES = ("viewer", "finance", "admin")
 #: Failed sign-ins within this window count against an address.
 WINDOW = timedelta(minutes=15)
 #: Failures allowed without delay.

@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 import allocations
 import rules
 from service.accounts import AccountInvalid
-from service.errors import Rejected, flatten
+from service.http.problems import Rejected, flatten
+from service.ledger.errors import LedgerError
 
 __all__ = ["Form", "Invalid", "load"]
 
@@ -107,7 +108,7 @@ class Form:
         """Record a refusal from a schema or the domain against the fields it names.
 
         Args:
-            error: a :class:`Rejected`, a rules or allocations error, or AccountInvalid.
+            error: a ledger, rules or allocations error, AccountInvalid, or :class:`Rejected`.
             fields: maps a field path from the schema or domain to this form's field.
             default: the field to blame when the error names none of the form's fields.
         """
@@ -117,7 +118,7 @@ class Form:
             messages = error.errors or {"body": [error.detail]}
             if error.status != 422:  # conflicts and unknown ids: the detail says more
                 messages = {key: [error.detail] for key in messages}
-        elif isinstance(error, rules.RulesError):
+        elif isinstance(error, (LedgerError, rules.RulesError)):
             messages = {error.field or "body": [error.message]}
         elif isinstance(error, AccountInvalid):
             messages = {error.field: [error.message]}

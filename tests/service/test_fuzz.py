@@ -11,12 +11,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service import auth, create_app
+from service.app import create_app
+from service.ledger import tokens
 
 FOLDER = tempfile.mkdtemp(prefix="apportion-fuzz-")
 APP = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{FOLDER}/fuzz.sqlite3"})
 with APP.extensions["apportion.db"].session() as _session:
-    TOKEN = auth.create_token(_session, "fuzzer", "admin")
+    TOKEN = tokens.create_token(_session, "fuzzer", "admin")
     _session.commit()
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 schema.config.generation.update(

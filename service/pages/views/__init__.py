@@ -16,10 +16,11 @@ import allocations
 import rules
 from service import accounts
 from service.accounts.sessions import COOKIE
-from service.app import ledger_session
-from service.errors import Rejected
+from service.http.context import ledger_session
+from service.http.problems import Rejected
+from service.ledger.errors import Conflict, LedgerError, NotFound
+from service.ledger.tables import User
 from service.pages.setup import csrf
-from service.tables import User
 
 __all__ = ["blueprint", "error_page", "needs", "page", "user", "write"]
 
@@ -98,8 +99,8 @@ def write(run: Callable[[Session], T]) -> T:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Rejected(409, "Someone else changed this at the same moment, so nothing was "
-                       "saved. Check the page and try again.") from None
+        raise Conflict("Someone else changed this at the same moment, so nothing was saved. "
+                       "Check the page and try again.") from None
     except BaseException:
         session.rollback()
         raise
@@ -114,11 +115,16 @@ def rejected(error: Rejected) -> Any:
                       titles.get(error.status, "This could not be done"), error.detail)
 
 
+@blueprint.errorhandler(LedgerError)
 @blueprint.errorhandler(rules.RulesError)
 @blueprint.errorhandler(allocations.AllocationError)
 def refused(error: Exception) -> Any:
-    message = error.message if isinstance(error, rules.RulesError) else str(error)
-    return error_page(400, "This could not be done", message)
+    if isinstance(error, NotFound):
+        return error_page(404, "Page not found", error.message)
+    if isinstance(error, (LedgerError, rules.RulesError)):
+        return error_page(409 if isinstance(error, Conflict) else 400,
+                          "This could not be done", error.message)
+    return error_page(400, "This could not be done", str(error))
 
 
 from service.pages.views import access, admin, calculators, ledger, reports  # noqa: E402

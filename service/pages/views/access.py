@@ -6,9 +6,10 @@ from typing import Any
 
 import flask
 
-from service import accounts, audit
+from service import accounts
 from service.accounts.sessions import COOKIE
-from service.app import ledger_session
+from service.http.context import ledger_session
+from service.ledger import audit
 from service.pages.forms import Form
 from service.pages.views import blueprint, page, user
 

@@ -6,9 +6,11 @@ from typing import Any
 
 import flask
 
-from service import accounts, audit, auth
-from service.app import current_ruleset, ledger_session
-from service.errors import Rejected
+from service import accounts
+from service.http.context import current_ruleset, ledger_session
+from service.ledger import audit
+from service.ledger import tokens as ledger_tokens
+from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form
 from service.pages.views import blueprint, needs, page, write
 from service.pages.views.accounting import actor
@@ -56,7 +58,7 @@ def change_user(user_id: int) -> Any:
                                         active, actor())
         changed = write(run)
     except accounts.UnknownAccount as error:
-        raise Rejected(404, str(error)) from None
+        raise NotFound(str(error)) from None
     except accounts.AccountInvalid as error:
         form.refuse(error)
         return _users_page(form, 400)
@@ -70,7 +72,7 @@ def change_user(user_id: int) -> Any:
 def tokens() -> Any:
     """Bearer tokens for programs: the form to create one."""
     return page("admin_tokens.html", "API tokens", form=Form({"role": "viewer"}), created=None,
-                roles=auth.ROLES)
+                roles=ledger_tokens.ROLES)
 
 
 @blueprint.post("/admin/tokens")
@@ -79,15 +81,15 @@ def create_token() -> Any:
     """Create a bearer token and show it, once."""
     form = Form.posted(flask.request.form)
     try:
-        token = write(lambda s: auth.create_token(s, form.get("name"), form.get("role"),
+        token = write(lambda s: ledger_tokens.create_token(s, form.get("name"), form.get("role"),
                                                   actor()))
-    except Rejected as error:
+    except LedgerError as error:
         form.refuse(error, default="name")
         return page("admin_tokens.html", "API tokens", 400, form=form, created=None,
-                    roles=auth.ROLES)
+                    roles=ledger_tokens.ROLES)
     return page("admin_tokens.html", "API tokens", 201, form=Form({"role": "viewer"}),
                 created={"name": form.get("name"), "role": form.get("role"), "token": token},
-                roles=auth.ROLES)
+                roles=ledger_tokens.ROLES)
 
 
 @blueprint.get("/admin/settings")

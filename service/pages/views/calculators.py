@@ -10,11 +10,13 @@ import flask
 
 import allocations
 import rules
-from service import reports, schemas, wire
-from service.app import current_ruleset
+from service.http.context import current_ruleset
 from service.pages.forms import Form, Invalid, load
 from service.pages.views import blueprint, page
-from service.reports_api import XLSX
+from service.reports import board as reports
+from service.reports.board import XLSX
+from service.wire import answers as wire
+from service.wire import requests as schemas
 
 DHR_REQUEST = schemas.DhrRequestSchema()
 COMPARE_REQUEST = schemas.CompareRequestSchema()

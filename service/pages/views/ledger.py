@@ -13,12 +13,15 @@ from werkzeug.datastructures import MultiDict
 
 import allocations
 import rules
-from service import ledger, schemas
-from service.app import current_ruleset, ledger_session
-from service.errors import Rejected
+from service.http.context import current_ruleset, ledger_session
+from service.ledger import billing as ledger_billing
+from service.ledger import cases as casebook
+from service.ledger import payments as ledger_payments
+from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form, Invalid, load
 from service.pages.views import blueprint, can, needs, page, write
 from service.pages.views.accounting import actor, financial_year, net_after
+from service.wire import requests as schemas
 
 CASE = schemas.CaseRequestSchema()
 COST = schemas.CostRequestSchema()
@@ -60,12 +63,12 @@ def _pence(text: str) -> int:
 def dashboard() -> Any:
     """Open cases, costs not yet billed, and what each partner has still to pay."""
     session = ledger_session()
-    cases = ledger.list_cases(session)
+    cases = casebook.list_cases(session)
     open_cases = [c for c in cases if c["status"] == "open"]
     unbilled = [(c, [t for t in c["costs"] if not t["billed"]
                      or t["billed_amount"] != t["amount"]]) for c in cases]
     unbilled = [(c, costs) for c, costs in unbilled if costs]
-    owed = _outstanding(ledger.list_documents(session))
+    owed = _outstanding(ledger_payments.list_documents(session))
     return page("dashboard.html", "Dashboard", open_cases=open_cases, unbilled=unbilled,
                 owed=sorted(((o, r) for o, r in owed.items() if r["outstanding"]),
                             key=lambda item: -item[1]["outstanding"]),
@@ -80,7 +83,7 @@ def cases() -> Any:
     query = args.get("q", "").strip()
     chosen = {"year": args.get("year", ""), "district": args.get("district", ""),
               "status": args.get("status", "")}
-    found = ledger.list_cases(ledger_session())
+    found = casebook.list_cases(ledger_session())
     years = sorted({financial_year(date.fromisoformat(c["commissioned"])) for c in found},
                    reverse=True)
     shown = [c for c in found
@@ -132,10 +135,10 @@ def new_case_post() -> Any:
         data = load(CASE, {"reference": form.get("reference"), "district": form.get("district"),
                            "commissioned": commissioned,
                            "health_body": form.get("health_body") or None}, form)
-        case = write(lambda s: ledger.create_case(s, current_ruleset(), data, actor()))
+        case = write(lambda s: casebook.create_case(s, current_ruleset(), data, actor()))
     except Invalid:
         return _new_case_page(form, 400)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, default="reference")
         return _new_case_page(form, 400)
     flask.flash(f"Case {case.reference} opened", "success")
@@ -144,8 +147,8 @@ def new_case_post() -> Any:
 
 def _case_page(reference: str, status: int = 200, **forms: Any) -> Any:
     session = ledger_session()
-    case = ledger.case_body(session, ledger.find_case(session, reference))
-    documents = ledger.list_documents(session, case=reference)
+    case = casebook.case_body(session, casebook.find_case(session, reference))
+    documents = ledger_payments.list_documents(session, case=reference)
     ruleset = current_ruleset()
     items = sorted({i for a in ruleset.arrangements.values() if case["district"] in a.districts
                     for i in a.shared_items})
@@ -166,10 +169,10 @@ def revise_cost(reference: str, cost_id: int) -> Any:
 
 def _revise_page(reference: str, cost_id: int, form: Form, status: int = 200) -> Any:
     session = ledger_session()
-    case = ledger.case_body(session, ledger.find_case(session, reference))
+    case = casebook.case_body(session, casebook.find_case(session, reference))
     cost = next((c for c in case["costs"] if c["id"] == cost_id), None)
     if cost is None:
-        raise Rejected(404, f"Case {reference} has no cost {cost_id}")
+        raise NotFound(f"Case {reference} has no cost {cost_id}")
     return page("revise_cost.html", f"Change a cost of case {reference}", status, case=case,
                 cost=cost, form=form)
 
@@ -182,7 +185,7 @@ def revise_cost_post(reference: str, cost_id: int) -> Any:
     try:
         amount = form.amount("amount", "the new amount")
         data = load(REVISION, {"amount": amount}, form)
-        write(lambda s: ledger.revise_cost(s, ledger.find_case(s, reference, lock=True),
+        write(lambda s: casebook.revise_cost(s, casebook.find_case(s, reference, lock=True),
                                            cost_id, data["amount"], actor()))
     except Invalid:
         return _revise_page(reference, cost_id, form, 400)
@@ -209,12 +212,12 @@ def add_cost(reference: str) -> Any:
         incurred = form.date("incurred", "the date the cost was incurred")
         data = load(COST, {"item": form.get("item"), "amount": amount, "incurred": incurred},
                     form)
-        write(lambda s: ledger.add_cost(s, current_ruleset(),
-                                        ledger.find_case(s, reference, lock=True), data,
+        write(lambda s: casebook.add_cost(s, current_ruleset(),
+                                        casebook.find_case(s, reference, lock=True), data,
                                         actor()))
     except Invalid:
         return _case_page(reference, 400, cost_form=form)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, default="item")
         return _case_page(reference, 400, cost_form=form)
     flask.flash("Cost added: it is billed at the next billing run", "success")
@@ -238,15 +241,15 @@ def billing_preview(reference: str) -> Any:
     try:
         on = _billing_date(form)
         try:
-            documents = ledger.bill(session, current_ruleset(),
-                                    ledger.find_case(session, reference, lock=True), on,
+            documents = ledger_billing.bill(session, current_ruleset(),
+                                    casebook.find_case(session, reference, lock=True), on,
                                     actor())
-            case = ledger.case_body(session, ledger.find_case(session, reference))
+            case = casebook.case_body(session, casebook.find_case(session, reference))
         finally:
             session.rollback()
     except Invalid:
         return _case_page(reference, 400, billing_form=form)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, {"date": "date"}, default="date")
         return _case_page(reference, 400, billing_form=form)
     return page("billing_preview.html", f"Check the billing of case {reference}",
@@ -263,12 +266,12 @@ def billing(reference: str) -> Any:
                                   "date-year": on[:4]}), dates=("date",))
     try:
         day = _billing_date(form)
-        documents = write(lambda s: ledger.bill(s, current_ruleset(),
-                                                ledger.find_case(s, reference, lock=True),
+        documents = write(lambda s: ledger_billing.bill(s, current_ruleset(),
+                                                casebook.find_case(s, reference, lock=True),
                                                 day, actor()))
     except Invalid:
         return _case_page(reference, 400, billing_form=form)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, default="date")
         return _case_page(reference, 400, billing_form=form)
     flask.flash(f"{len(documents)} document{'s' if len(documents) != 1 else ''} issued"
@@ -286,15 +289,15 @@ def rebill_preview(reference: str) -> Any:
         on = form.date("rebill-date", "the rebilling date")
         data = load(REBILL, {"date": on, "dry_run": True}, form, {"date": "rebill-date"})
         try:
-            case = ledger.case_body(session, ledger.find_case(session, reference))
-            documents = ledger.rebill(session, current_ruleset(),
-                                      ledger.find_case(session, reference, lock=True),
+            case = casebook.case_body(session, casebook.find_case(session, reference))
+            documents = ledger_billing.rebill(session, current_ruleset(),
+                                      casebook.find_case(session, reference, lock=True),
                                       data["date"], actor(), dry_run=True)
         finally:
             session.rollback()
     except Invalid:
         return _case_page(reference, 400, rebill_form=form)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, {"date": "rebill-date"}, default="rebill-date")
         return _case_page(reference, 400, rebill_form=form)
     return page("rebill_preview.html", f"Check the rebilling of case {reference}", case=case,
@@ -312,12 +315,12 @@ def rebill(reference: str) -> Any:
     try:
         day = form.date("rebill-date", "the rebilling date")
         data = load(REBILL, {"date": day, "dry_run": False}, form, {"date": "rebill-date"})
-        documents = write(lambda s: ledger.rebill(
-            s, current_ruleset(), ledger.find_case(s, reference, lock=True), data["date"],
+        documents = write(lambda s: ledger_billing.rebill(
+            s, current_ruleset(), casebook.find_case(s, reference, lock=True), data["date"],
             actor(), dry_run=False))
     except Invalid:
         return _case_page(reference, 400, rebill_form=form)
-    except (Rejected, rules.RulesError) as error:
+    except (LedgerError, rules.RulesError) as error:
         form.refuse(error, {"date": "rebill-date"}, default="rebill-date")
         return _case_page(reference, 400, rebill_form=form)
     flask.flash(f"Rebilled: {len(documents)} document{'s' if len(documents) != 1 else ''} "
@@ -329,7 +332,7 @@ def rebill(reference: str) -> Any:
 @needs("viewer")
 def partners() -> Any:
     """Every partner that has been invoiced: invoiced, paid, outstanding."""
-    owed = _outstanding(ledger.list_documents(ledger_session()))
+    owed = _outstanding(ledger_payments.list_documents(ledger_session()))
     names = _names()
     rows = sorted(owed.items(), key=lambda item: names.get(item[0], item[0]))
     return page("partners.html", "Partners", rows=rows, names=names)
@@ -341,7 +344,7 @@ def partner(organisation: str) -> Any:
     """A partner's statement: its documents with what is paid and outstanding."""
     ruleset = current_ruleset()
     if organisation not in ruleset.organisations:
-        raise Rejected(404, f"There is no partner {organisation!r}")
+        raise NotFound(f"There is no partner {organisation!r}")
     args = flask.request.args
     form = Form({k: v for k, v in args.items()})
     bounds: dict[str, date | None] = {"from": None, "to": None}
@@ -353,7 +356,8 @@ def partner(organisation: str) -> Any:
             except ValueError:
                 form.error(key, f"Enter the {'start' if key == 'from' else 'end'} date as "
                            "YYYY-MM-DD, for example 2013-04-01")
-    statement = ledger.statement(ledger_session(), organisation, bounds["from"], bounds["to"])
+    statement = ledger_payments.statement(ledger_session(), organisation, bounds["from"],
+                                          bounds["to"])
     return page("partner.html", ruleset.name_of(organisation), 400 if form.errors else 200,
                 organisation=organisation, statement=statement, form=form, names=_names())
 
@@ -366,7 +370,7 @@ def payments() -> Any:
 
 
 def _payments_page(form: Form, status: int = 200) -> Any:
-    documents = ledger.list_documents(ledger_session())
+    documents = ledger_payments.list_documents(ledger_session())
     unpaid = [d for d in documents if d["status"] != "paid"]
     paid = [d for d in documents if d["status"] == "paid"]
     return page("payments.html", "Payments", status, form=form, unpaid=unpaid,
@@ -383,10 +387,11 @@ def record_payment() -> Any:
             form.error("document", "Select the invoice or credit note that was paid")
         on = form.date("date", "the date it was paid")
         data = load(PAYMENT, {"date": on}, form)
-        document = write(lambda s: ledger.pay(s, form.get("document"), data["date"], actor()))
+        document = write(lambda s: ledger_payments.pay(s, form.get("document"), data["date"],
+                                                       actor()))
     except Invalid:
         return _payments_page(form, 400)
-    except Rejected as error:
+    except LedgerError as error:
         form.refuse(error, {"number": "document"}, default="document")
         return _payments_page(form, 400)
     flask.flash(f"Payment of {document['number']} recorded", "success")

@@ -11,11 +11,11 @@ import flask
 from markupsafe import Markup
 
 import allocations
-from service import reports
-from service.app import current_ruleset, ledger_session
+from service.http.context import current_ruleset, ledger_session
 from service.pages.forms import Form
 from service.pages.views import blueprint, needs, page
 from service.pages.views.accounting import financial_year
+from service.reports import board as reports
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
