@@ -360,7 +360,7 @@ def user_create(email: str, name: str, role: str, password_stdin: bool) -> None:
 
     password = None
     if password_stdin:
-        password = click.get_text_stream("stdin").read().rstrip("\r\n")
+        password = sys.stdin.read().rstrip("\r\n")
 
     def run() -> str:
         app = create_app()

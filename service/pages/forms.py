@@ -64,9 +64,12 @@ class Form:
         return {"text": self.errors[field]} if field in self.errors else None
 
     def summary(self) -> list[dict[str, str]]:
-        """The error summary's list: each message linking to its field."""
-        return [{"text": text, "href": "#" + self.anchors.get(field, field)}
-                for field, text in self.errors.items()]
+        """The error summary's list: each message linking to its field, in the order the
+        fields come on the page (the order the browser posted them)."""
+        order = {name: index for index, name in enumerate(self.values)}
+        links = [(self.anchors.get(field, field), text) for field, text in self.errors.items()]
+        links.sort(key=lambda link: order.get(link[0], len(order)))
+        return [{"text": text, "href": "#" + anchor} for anchor, text in links]
 
     def check(self) -> None:
         """Raise :class:`Invalid` if any error was recorded."""

@@ -11,7 +11,7 @@ from service.accounts.sessions import COOKIE
 from service.http.context import ledger_session
 from service.ledger import audit
 from service.pages.forms import Form
-from service.pages.views import blueprint, page, user
+from service.pages.views.common import blueprint, page, user
 
 
 def _safe(target: str | None) -> str:

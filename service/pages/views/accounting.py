@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import allocations
-from service.pages.views import user
+from service.pages.views.common import user
 
 __all__ = ["actor", "financial_year", "net_after", "pence"]
 

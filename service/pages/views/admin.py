@@ -12,8 +12,8 @@ from service.ledger import audit
 from service.ledger import tokens as ledger_tokens
 from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form
-from service.pages.views import blueprint, needs, page, write
 from service.pages.views.accounting import actor
+from service.pages.views.common import blueprint, needs, page, write
 
 _PAGE = 50
 

@@ -12,7 +12,7 @@ import allocations
 import rules
 from service.http.context import current_ruleset
 from service.pages.forms import Form, Invalid, load
-from service.pages.views import blueprint, page
+from service.pages.views.common import blueprint, page
 from service.reports import board as reports
 from service.reports.board import XLSX
 from service.wire import answers as wire

@@ -19,8 +19,8 @@ from service.ledger import cases as casebook
 from service.ledger import payments as ledger_payments
 from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form, Invalid, load
-from service.pages.views import blueprint, can, needs, page, write
 from service.pages.views.accounting import actor, financial_year, net_after
+from service.pages.views.common import blueprint, needs, page, write
 from service.wire import requests as schemas
 
 CASE = schemas.CaseRequestSchema()
@@ -398,4 +398,3 @@ def record_payment() -> Any:
     return flask.redirect(flask.url_for("pages.payments"), 303)
 
 
-__all__ = ["can"]

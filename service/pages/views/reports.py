@@ -13,8 +13,8 @@ from markupsafe import Markup
 import allocations
 from service.http.context import current_ruleset, ledger_session
 from service.pages.forms import Form
-from service.pages.views import blueprint, needs, page
 from service.pages.views.accounting import financial_year
+from service.pages.views.common import blueprint, needs, page
 from service.reports import board as reports
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
