@@ -20,9 +20,9 @@ from sqlalchemy import insert
 
 import rules
 from service.app import create_app
+from service.ledger.tables import Case, Document
 from service.reports import board as reports
 from service.reports.html import render_html
-from service.ledger.tables import Case, Document
 
 YEARS = [f"{2014 + i}-{15 + i}" for i in range(10)]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+import rules
 from service.http.problems import ProblemSchema
 from service.wire.fields import WEIGHT_PATTERN, Money, Slug, Strict
 
@@ -58,8 +59,7 @@ __all__ = [
 class LineSchema(Strict):
     id = Slug(required=True)
     name = fields.String(validate=validate.Length(max=500))
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["fixed", "per-recipient", "proportional", "residual"]))
+    kind = fields.String(required=True, validate=validate.OneOf(rules.LINE_KINDS))
     amount = Money(allow_none=True)
     recipient = Slug(allow_none=True)
     recipients = fields.List(Slug(), allow_none=True, validate=validate.Length(max=1000))
@@ -92,9 +92,7 @@ class ChangeSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE
 
-    op = fields.String(required=True, validate=validate.OneOf([
-        "end-organisation", "replace-organisation", "add-organisation", "set-role-weight",
-        "set-policy", "add-contribution", "merge-csps", "set-fund-total", "set-weights"]))
+    op = fields.String(required=True, validate=validate.OneOf(list(rules.CHANGE_OPERATIONS)))
 
 
 class PeriodSchema(ma.Schema):
