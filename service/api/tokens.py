@@ -66,8 +66,9 @@ def create_token() -> Any:
     try:
         secret = tokens.create_token(session, data["name"], data["role"], auth.actor(),
                                      owner=data.get("owner"), days=data["days"])
-        row = session.get_one(tokens.Token, secret.id)
-        body = tokens.token_body(row) | {"token": str(secret)}
+        row = tokens.find_token(session, secret)
+        assert row is not None  # made just now
+        body = tokens.token_body(row) | {"token": secret}
         session.commit()
     except BaseException:
         session.rollback()

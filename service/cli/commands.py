@@ -352,18 +352,19 @@ def _ledger_session() -> Any:
               help="Days until it expires (1 to 3660).")
 def token_create(role: str, name: str, owner: str | None, days: int) -> None:
     """Create a token and print it once (only its digest is stored)."""
-    from service.ledger.tokens import create_token
+    from service.ledger.tokens import create_token, find_token
 
-    def run() -> Any:
+    def run() -> tuple[str, int]:
         with _ledger_session() as session:
             created = create_token(session, name, role, actor="apportion token create",
                                    owner=owner, days=days)
+            row = find_token(session, created)
             session.commit()
-        return created
+        return created, row.id if row is not None else 0
 
-    created = _domain(run)
+    created, token_id = _domain(run)
     click.echo(created)
-    click.echo(f"(token {created.id}: shown only now, keep it safe)", err=True)
+    click.echo(f"(token {token_id}: shown only now, keep it safe)", err=True)
 
 
 def _tokens_human(body: dict[str, Any]) -> str:
@@ -431,6 +432,40 @@ def _database_url() -> str:
     from service.ledger.database import default_url
 
     return os.environ.get("DATABASE_URL") or default_url(instance_path())
+
+
+@cli.group()
+def user() -> None:
+    """Manage the accounts people sign in to the web app with."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="The person's email address (they sign in with it).")
+@click.option("--name", required=True, help="Their name, e.g. \"Jo Bloggs\".")
+@click.option("--role", required=True, type=click.Choice(["viewer", "finance", "admin"]))
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of making a one-time one.")
+def user_create(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create an account and print its one-time password (only an Argon2 hash is stored)."""
+    from service import accounts
+    from service.app import create_app
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+
+    def run() -> str:
+        app = create_app()
+        with app.extensions["apportion.db"].session() as session:
+            try:
+                created, given = accounts.create_user(session, email, name, role,
+                                                      "apportion user create", password)
+            except accounts.AccountInvalid as error:
+                _fail(f"--{error.field.replace('_', '-')}: {error.message}")
+            session.commit()
+        return f"{created.email} ({created.role}) created" if password_stdin else given
+
+    click.echo(_domain(run))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

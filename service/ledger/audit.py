@@ -1,7 +1,8 @@
 """The audit log: append-only events written in the same transaction as the change.
 
-Who acted is the credential: its name in ``actor`` and its id (``token:7``) in ``actor_id``,
-taken from the session (:func:`act_as`), so every write of a request is attributed alike.
+Who acted is the credential: its name in ``actor`` and its id (``token:7``, ``user:3``) in
+``actor_id``, taken from the session (:func:`act_as`, or a ``credential`` callable the web
+layer puts in ``session.info``), so every write of a request is attributed alike.
 Billing's own changes (tranches put into split groups and settled, split groups created) are
 recorded by a flush hook with their state before and after, whichever command made them; the
 database refuses to UPDATE or DELETE an event (migration 0002).
@@ -43,8 +44,11 @@ def record(session: Session, actor: str, action: str, entity: str, entity_id: ob
            before: Any = None, after: Any = None) -> None:
     """Append an event: who (the credential's name, and its id when known), what, on which
     entity, state before and after."""
+    actor_id = session.info.get("actor_id")
+    if actor_id is None and callable(session.info.get("credential")):
+        actor_id = session.info["credential"]()
     session.add(AuditEvent(
-        at=now(), actor=actor, actor_id=session.info.get("actor_id"), action=action,
+        at=now(), actor=actor, actor_id=actor_id, action=action,
         entity=entity, entity_id=str(entity_id), before=_dumps(before), after=_dumps(after)))
 
 

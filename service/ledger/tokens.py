@@ -23,7 +23,6 @@ __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
     "ROLES",
-    "CreatedToken",
     "Token",
     "create_token",
     "find_token",
@@ -41,17 +40,6 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 
 
-class CreatedToken(str):
-    """The secret of a new token (a ``str``), with the id of its stored row."""
-
-    id: int
-
-    def __new__(cls, secret: str, token_id: int) -> CreatedToken:
-        made = super().__new__(cls, secret)
-        made.id = token_id
-        return made
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -64,9 +52,10 @@ def _text(value: str, field: str) -> str:
 
 
 def create_token(session: Session, name: str, role: str, actor: str = "system",
-                 owner: str | None = None, days: int = DEFAULT_DAYS) -> CreatedToken:
+                 owner: str | None = None, days: int = DEFAULT_DAYS) -> str:
     """Create a token and return its secret: the only time it is ever shown (only its digest
-    is kept). ``owner`` defaults to ``name``; the token expires ``days`` days from now.
+    is kept; :func:`find_token` gives its row). ``owner`` defaults to ``name``; the token
+    expires ``days`` days from now.
 
     Raises:
         Invalid: an unknown role, a name or owner empty, over 200 characters or holding a
@@ -85,7 +74,7 @@ def create_token(session: Session, name: str, role: str, actor: str = "system",
     session.add(row)
     session.flush()
     audit.record(session, actor, "create-token", "token", row.id, None, token_body(row))
-    return CreatedToken(token, row.id)
+    return token
 
 
 def token_body(row: Token) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -13,6 +14,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from service.app import create_app
 from service.ledger import tokens
+
+pytestmark = pytest.mark.slow
 
 FOLDER = tempfile.mkdtemp(prefix="apportion-fuzz-")
 APP = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{FOLDER}/fuzz.sqlite3"})
@@ -27,7 +30,7 @@ schema.config.generation.update(
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-def test_no_server_errors(case: schemathesis.Case) -> None:
+def test_no_server_errors(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
     """With an admin token, so the ledger's operations are exercised past authentication."""
     response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
                                       checks=[not_a_server_error, response_schema_conformance])

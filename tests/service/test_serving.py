@@ -20,9 +20,9 @@ from service.cli.commands import cli
 from service.ledger import audit
 from service.ledger.tables import AuditEvent, Token
 from service.wire import requests
-from service.wire.fields import Day
+from service.wire.fields import Day, Strict
 from tests.service import invariants
-from tests.service.conftest import Ledger
+from tests.service.conftest import PASSWORD, Ledger, csrf_token
 from tests.service.test_hostile import problem
 
 CASE = {"reference": "DHR-2015-01", "district": "erewash", "commissioned": "2015-01-01"}
@@ -116,7 +116,7 @@ def test_every_request_date_is_strict() -> None:
     # A schema added later with a plain marshmallow Date would accept "20130501" again.
     for name in requests.__all__:
         schema = getattr(requests, name)
-        if isinstance(schema, type) and issubclass(schema, requests.Strict):
+        if isinstance(schema, type) and issubclass(schema, Strict):
             for field_name, field in schema().fields.items():
                 if type(field).__name__ == "Date":
                     assert isinstance(field, Day), f"{name}.{field_name} is not a Day"
@@ -150,14 +150,22 @@ def test_export_cells_are_safe() -> None:
     assert cell("line\nbreak\ttab") == "line\nbreak\ttab"
 
 
-@pytest.mark.parametrize("target", ["/reports/board\r\nSet-Cookie: x=1", "/reports/\nboard",
-                                    "//evil.example/reports/", "https://evil.example/",
-                                    "/reports/board?year=2013-14\x00"])
+@pytest.mark.parametrize("target", ["/cases\r\nSet-Cookie: x=1", "/cases\n", "/\x00",
+                                    "//evil.example/", "https://evil.example/", "/\\evil"])
 def test_sign_in_next_with_cr_lf_is_never_a_header(ledger: Ledger, target: str) -> None:
-    response = ledger.client().post("/reports/sign-in", data={
-        "token": ledger.tokens["viewer"], "next": target})
+    client = ledger.client()
+    control = any(ord(c) < 32 for c in target)  # refused in any query string: 400
+    assert client.get("/sign-in", query_string={"next": target}).status_code == (
+        400 if control else 200)
+    ledger.sign_in("viewer", client)  # an account exists and is signed in on this client
+    signed_out = ledger.client()
+    response = signed_out.post("/sign-in", data={
+        "email": "viewer@example.org", "password": PASSWORD, "next": target,
+        "csrf_token": csrf_token(signed_out, "/sign-in")})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/reports/board"
+    assert response.headers["Location"] == "/"
+    again = client.get("/sign-in", query_string={"next": target})
+    assert again.status_code == 400 if control else again.headers["Location"] == "/"
 
 
 # --- contract: Allow on 405, idempotency per credential and canonical --------------------
@@ -322,11 +330,12 @@ def test_security_headers_and_request_ids(ledger: Ledger) -> None:
     assert refused.status_code == 401 and refused.headers["Cache-Control"] == "no-store"
 
 
-def test_the_report_page_style_is_allowed_by_hash_only(ledger: Ledger) -> None:
-    response = ledger.client().get("/reports/board?year=2013-14")
-    assert response.status_code == 401 and response.mimetype == "text/html"
+def test_pages_get_the_same_policy(ledger: Ledger) -> None:
+    response = ledger.client().get("/sign-in")
+    assert response.status_code == 200 and response.mimetype == "text/html"
     csp = response.headers["Content-Security-Policy"]
-    assert "'sha256-" in csp and "unsafe-inline" not in csp
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 # --- operations: readiness, metrics, backup and restore -------------------------------

@@ -3,8 +3,8 @@
 The audit log refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) in the database itself,
 so no code path, script or console session can rewrite history.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
