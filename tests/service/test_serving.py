@@ -163,9 +163,12 @@ def test_sign_in_next_with_cr_lf_is_never_a_header(ledger: Ledger, target: str) 
         "email": "viewer@example.org", "password": PASSWORD, "next": target,
         "csrf_token": csrf_token(signed_out, "/sign-in")})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/"
+    location = response.headers["Location"]
+    assert location in ("/", target.strip()) and location.isprintable(), location
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
     again = client.get("/sign-in", query_string={"next": target})
     assert again.status_code == 400 if control else again.headers["Location"] == "/"
+    assert "x=1" not in again.headers.get("Set-Cookie", "")
 
 
 # --- contract: Allow on 405, idempotency per credential and canonical --------------------
