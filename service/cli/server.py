@@ -81,7 +81,12 @@ def gunicorn_options(app: Any, host: str, port: int, workers: int, threads: int,
     return {
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
         "threads": threads, "timeout": timeout, "graceful_timeout": timeout,
-        "keepalive": 5, "preload_app": True, "accesslog": None,
+        # A worker takes no more connections than it has threads: one whose threads are all
+        # busy (say, with slow clients) stops accepting, and the others take the new ones, so
+        # no request queues behind a busy worker. (No keep-alive: an idle connection would
+        # hold a slot; the reverse proxy keeps its own connections to clients.)
+        "worker_connections": threads, "keepalive": 0,
+        "preload_app": True, "accesslog": None,
         "logconfig_dict": _logconfig(),
         "post_fork": _post_fork(app), "child_exit": _child_exit,
         # Header limits: a request line or header block this large is a 400 from gunicorn.

@@ -8,9 +8,10 @@
 * Query strings and header values the app reads are refused (400 / 422) when they hold
   control characters, before any of them can reach the database or a header.
 * Security headers on every answer: a Content-Security-Policy that allows only the app's own
-  origin (inline ``<style>``/``<script>`` blocks the app itself wrote are allowed by hash),
+  origin (inline ``<style>``/``<script>`` blocks the app itself wrote are allowed by hash;
+  the web app's pages set their own, with a nonce),
   ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, and ``Cache-Control:
-  no-store`` on everything but the documentation's static assets.
+  no-store`` on everything but static assets.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 HEADER_TOKEN = re.compile(r"[\x21-\x7e]{1,200}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INLINE = re.compile(rb"<(style|script)(?![^>]*\bsrc=)[^>]*>(.*?)</\1>", re.DOTALL | re.I)
-_CACHEABLE = ("/api/docs/assets/",)
+#: Static assets (never ledger data): cacheable.
+_CACHEABLE = ("/api/docs/assets/", "/assets/")
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -160,10 +162,12 @@ def _policy(response: flask.Response) -> str:
 
 
 def _secure(response: flask.Response) -> None:
-    response.headers["Content-Security-Policy"] = _policy(response)
+    # A policy already set (the web app's pages: own origin, with a per-request nonce) stays.
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = _policy(response)
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Referrer-Policy", "same-origin")
 
 
 def _finish(response: flask.Response) -> flask.Response:
