@@ -59,15 +59,16 @@ class BodyBuffer:
                  ) -> Iterable[bytes]:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         declared = environ.get("CONTENT_LENGTH") or ""
-        if not declared and not chunked:
-            return self.app(environ, start_response)
+        if (not declared and not chunked) or (chunked and not environ.get(
+                "wsgi.input_terminated")):
+            return self.app(environ, start_response)  # no body, or one only the app can end
         if declared and not chunked:
             if not declared.isdigit():
                 return _refuse(environ, start_response, 400, "Content-Length is not a number")
             if int(declared) > self.limit:
                 return self._too_large(environ, start_response)
         try:
-            body = self._read(environ)
+            body = self._read(environ, None if chunked else int(declared))
         except _TooLarge:
             return self._too_large(environ, start_response)
         except TimeoutError:
@@ -86,7 +87,9 @@ class BodyBuffer:
         return _refuse(environ, start_response, 413,
                        f"the request body is larger than {self.limit} bytes")
 
-    def _read(self, environ: dict[str, Any]) -> bytes:
+    def _read(self, environ: dict[str, Any], length: int | None) -> bytes:
+        """Read ``length`` bytes (a Content-Length), or to the end of a chunked body (the
+        server marks its input as terminated); never past the limit."""
         stream = environ["wsgi.input"]
         sock: socket.socket | None = environ.get("gunicorn.socket")
         previous = sock.gettimeout() if sock is not None else None
@@ -100,8 +103,13 @@ class BodyBuffer:
                     raise TimeoutError
                 if sock is not None:
                     sock.settimeout(remaining)
-                part = stream.read(min(65536, self.limit + 1 - size))
+                wanted = self.limit + 1 - size if length is None else length - size
+                if wanted <= 0:
+                    return b"".join(parts)
+                part = stream.read(min(65536, wanted))
                 if not part:
+                    if length is not None:  # the connection ended before the body did
+                        raise OSError("the body is shorter than its Content-Length")
                     return b"".join(parts)
                 parts.append(part)
                 size += len(part)
