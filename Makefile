@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
+.PHONY: serve test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ tools:
 test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger bench-reports
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents
+
+bench-documents: $(STAMP)
+	$(BIN)/python benchmarks/documents.py
 
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/reports.py

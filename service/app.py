@@ -207,6 +207,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
 
     from service.calculators import blp as calculators
+    from service.documents_api import blp as documents_api
     from service.ledger_api import blp as ledger_api
     from service.public_rules import blp as public_rules
     from service.reports_api import blp as reports_api
@@ -216,6 +217,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     api.register_blueprint(calculators)
     api.register_blueprint(ledger_api)
     api.register_blueprint(reports_api)
+    api.register_blueprint(documents_api)
     app.register_blueprint(report_pages)
 
     @app.get("/api/docs/assets/<path:filename>")
