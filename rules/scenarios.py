@@ -306,7 +306,7 @@ Change = (EndOrganisation | ReplaceOrganisation | AddOrganisation | SetRoleWeigh
           | AddContribution | MergeCsps | SetFundTotal | SetWeights)
 
 #: The operation names of the change objects (``{"op": "end-organisation", ...}``).
-CHANGE_OPERATIONS: dict[str, type] = {
+CHANGE_OPERATIONS: dict[str, type[Change]] = {
     "end-organisation": EndOrganisation,
     "replace-organisation": ReplaceOrganisation,
     "add-organisation": AddOrganisation,

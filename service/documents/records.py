@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import rules
-from service import audit, ledger
 from service.documents import settings
 from service.documents.errors import NotFound
 from service.documents.model import Document, Issuer, Line, Statement
-from service.tables import Case, DocumentLine, DocumentSending, SplitGroup, Tranche
-from service.tables import Document as DocumentRow
+from service.ledger import audit, payments
+from service.ledger.tables import Case, DocumentLine, DocumentSending, SplitGroup, Tranche
+from service.ledger.tables import Document as DocumentRow
 
 __all__ = ["between", "find", "record_sending", "sendings", "statement"]
 
@@ -52,7 +52,7 @@ def _derived_lines(session: Session, row: DocumentRow, reference: str) -> list[L
 
 def _document(session: Session, names: dict[str, str], issuer: Issuer, row: DocumentRow,
               reference: str) -> Document:
-    body = ledger.document_body(row, reference)
+    body = payments.document_body(row, reference)
     lines = () if body.get("lines") else tuple(_derived_lines(session, row, reference))
     return Document.from_body(body, names, issuer, lines)
 
@@ -71,7 +71,7 @@ def find(session: Session, ruleset: rules.Ruleset, number: str
         raise NotFound(f"no invoice or credit note is numbered {number!r}")
     row, reference = found
     document = _document(session, _names(ruleset), settings.issuer(session), row, reference)
-    return row.id, ledger.document_body(row, reference), document
+    return row.id, payments.document_body(row, reference), document
 
 
 def between(session: Session, ruleset: rules.Ruleset, start: date, end: date) -> list[Document]:
@@ -87,7 +87,7 @@ def between(session: Session, ruleset: rules.Ruleset, start: date, end: date) ->
 def statement(session: Session, ruleset: rules.Ruleset, organisation: str,
               start: date | None, end: date | None) -> Statement:
     """The organisation's statement as the ledger answers it."""
-    return Statement.from_body(ledger.statement(session, organisation, start, end),
+    return Statement.from_body(payments.statement(session, organisation, start, end),
                                _names(ruleset))
 
 

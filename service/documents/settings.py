@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import audit
 from service.documents.model import BillingContact, Issuer
-from service.tables import BillingContactRow, IssuerSettings
+from service.ledger import audit
+from service.ledger.tables import BillingContactRow, IssuerSettings
 
 __all__ = ["contact", "contacts", "issuer", "save_contact", "save_issuer"]
 

@@ -3,16 +3,18 @@ every way the server can fail, each said clearly."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import attrs
 import pytest
 
 from service.documents import mail, render
 from service.documents.errors import IssuerIncomplete, MailUnavailable, RecipientRefused
 from tests.documents.samples import CONTACT, ISSUER, invoice
-from tests.mailbox import UNREACHABLE, Mailbox, _servers, mailbox_fixture  # noqa: F401
+from tests.mailbox import UNREACHABLE, Mailbox
 
 
-def message() -> mail.EmailMessage:
+def message() -> EmailMessage:
     document = invoice()
     return mail.document_message(document, ISSUER, CONTACT,
                                  render.document_pdf(document, ISSUER, CONTACT))

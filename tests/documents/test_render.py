@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -85,8 +86,10 @@ def test_pages_are_a4_and_fonts_are_embedded(tmp_path: Path) -> None:
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     fonts = set()
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            composite: Any = font.get_object()
+            descriptor = composite["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
             fonts.add(str(descriptor["/FontName"]).split("+")[-1])
     assert fonts <= {"Liberation-Sans", "Liberation-Sans-Bold"} and fonts

@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from service.tables import AuditEvent, DocumentSending
-from tests.mailbox import UNREACHABLE, Mailbox, _servers, mailbox_fixture  # noqa: F401
+from service.ledger.tables import AuditEvent, DocumentSending
+from tests.mailbox import UNREACHABLE, Mailbox
 from tests.service.conftest import Ledger
 
 ISSUER = {

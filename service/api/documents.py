@@ -1,6 +1,6 @@
 """Documents over HTTP: issuer settings, billing contacts, a document and its PDF, sending it by
 email, and the finance-system export. Views are thin: validate, call the documents part,
-answer; its refusals map to problems here (unknown 404, invalid 422, mail server down 503)."""
+answer. Its refusals are ledger errors (unknown 404, invalid 422, mail server down 503)."""
 
 from __future__ import annotations
 
@@ -10,47 +10,26 @@ from typing import Any
 import flask
 from flask import current_app
 
-from service import auth, documents_schemas
-from service.app import Blueprint, current_ruleset, json_body, ledger_session, problems
+from service.api import schemas
+from service.api.ledger import command
 from service.documents import exports, mail, records, render, settings
-from service.documents.errors import (
-    DocumentsError,
-    IssuerIncomplete,
-    MailUnavailable,
-    NoBillingEmail,
-    NotFound,
-    RecipientRefused,
-)
+from service.documents.errors import MailUnavailable, NoBillingEmail
 from service.documents.model import BillingContact, Document, Issuer
-from service.errors import Rejected, problem
-from service.ledger_api import command
+from service.http import auth
+from service.http.blueprint import Blueprint, problems
+from service.http.bodies import json_body
+from service.http.context import current_ruleset, ledger_session
+from service.http.problems import Rejected
+from service.wire import requests
 
 __all__ = ["blp"]
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1",
                 description="Documents a finance officer can send: a bearer token is needed.")
 
-ISSUER = documents_schemas.IssuerSchema()
-CONTACT = documents_schemas.BillingContactSchema()
+ISSUER = requests.IssuerSchema()
+CONTACT = requests.BillingContactSchema()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Seconds a client should wait before sending again when the mail server is unavailable.
-RETRY_AFTER = 60
-
-
-@blp.errorhandler(DocumentsError)
-def refused(error: DocumentsError) -> flask.Response:
-    """Map the documents part's refusals to problems."""
-    if isinstance(error, NotFound):
-        return problem(404, "Not Found", error.message)
-    if isinstance(error, MailUnavailable):
-        # Not the request's fault, and not a bug: the mail server is down or refusing for now.
-        # 503 tells the client to try again later (after Retry-After); nothing was recorded.
-        response = problem(503, "Service Unavailable", error.message)
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        return response
-    assert isinstance(error, (NoBillingEmail, RecipientRefused, IssuerIncomplete))
-    field = error.field or "body"
-    return problem(422, "Unprocessable Entity", error.message, {field: [error.message]})
 
 
 def _organisation(organisation: str) -> str:
@@ -62,7 +41,7 @@ def _organisation(organisation: str) -> str:
 @blp.route("/settings/issuer")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=documents_schemas.IssuerSchema, description="Issuer settings")
+@blp.alt_response(200, schema=requests.IssuerSchema, description="Issuer settings")
 def get_issuer() -> Any:
     """Who issues the documents: name, address, contact, VAT, payment terms, remittance."""
     return settings.issuer(ledger_session()).to_dict()
@@ -72,7 +51,7 @@ def get_issuer() -> Any:
 @blp.guarded("admin")
 @auth.requires("admin")
 @blp.json_body(ISSUER)
-@blp.alt_response(200, schema=documents_schemas.IssuerSchema, description="Issuer settings")
+@blp.alt_response(200, schema=requests.IssuerSchema, description="Issuer settings")
 def put_issuer() -> Any:
     """Replace the issuer settings (every field; audited)."""
     data = json_body(ISSUER)
@@ -82,7 +61,7 @@ def put_issuer() -> Any:
 @blp.route("/organisations/<organisation>/billing-contact")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=documents_schemas.BillingContactSchema,
+@blp.alt_response(200, schema=requests.BillingContactSchema,
                   description="The billing contact")
 @blp.doc(responses=problems((404, "Unknown organisation, or no billing contact kept")))
 def get_contact(organisation: str) -> Any:
@@ -97,7 +76,7 @@ def get_contact(organisation: str) -> Any:
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(CONTACT)
-@blp.alt_response(200, schema=documents_schemas.BillingContactSchema,
+@blp.alt_response(200, schema=requests.BillingContactSchema,
                   description="The billing contact")
 @blp.doc(responses=problems((404, "Unknown organisation")))
 def put_contact(organisation: str) -> Any:
@@ -123,7 +102,7 @@ def _read(number: str) -> tuple[int, dict[str, Any], Document, Issuer, BillingCo
 @blp.route("/invoices/<number>")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=documents_schemas.DocumentAnswerSchema,
+@blp.alt_response(200, schema=schemas.DocumentAnswerSchema,
                   description="The document")
 @blp.doc(responses=problems((404, "No document has that number")))
 def get_document(number: str) -> Any:
@@ -165,7 +144,7 @@ def _smtp() -> mail.SmtpServer:
 @blp.route("/invoices/<number>/send", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
-@blp.alt_response(200, schema=documents_schemas.SentSchema, description="Sent")
+@blp.alt_response(200, schema=schemas.SentSchema, description="Sent")
 @blp.doc(responses=problems(
     (404, "No document has that number"),
     (422, "The partner has no billing email, the mail server refused that address for good, "
@@ -192,7 +171,7 @@ def send(number: str) -> Any:
 @blp.route("/exports/documents")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.arguments(documents_schemas.ExportQuerySchema(), location="query")
+@blp.arguments(requests.ExportQuerySchema(), location="query")
 @blp.doc(responses={"200": {"description": "The finance-system export (CSV or XLSX)",
                             "content": {"text/csv": {"schema": {"type": "string"}},
                                         XLSX: {"schema": {"type": "string",

@@ -1,0 +1,223 @@
+"""Request schemas: the one validator of each input (unknown fields rejected).
+
+Used by the JSON API (and documented in its OpenAPI from the same classes), the CLI and the
+pages. They validate the shape; :mod:`service.wire.answers` turns loaded data into domain
+requests, where the rules report deeper problems with field paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Money, Slug, Strict
+
+__all__ = [
+    "AuditQuerySchema",
+    "BillingContactSchema",
+    "BillingRequestSchema",
+    "CaseRequestSchema",
+    "Change",
+    "CompareQuerySchema",
+    "CompareRequestSchema",
+    "CostRequestSchema",
+    "CostRevisionSchema",
+    "CostSchema",
+    "DhrRequestSchema",
+    "ExportQuerySchema",
+    "FundRef",
+    "FundRequestSchema",
+    "InvoicesQuerySchema",
+    "IssuerSchema",
+    "OrganisationsQuerySchema",
+    "PaymentRequestSchema",
+    "RebillRequestSchema",
+    "ReportQuerySchema",
+    "StatementQuerySchema",
+]
+
+
+class CostSchema(Strict):
+    item = Slug(required=True, metadata={"example": "overview-author"})
+    amount = Money(required=True)
+
+
+class DhrRequestSchema(Strict):
+    district = Slug(required=True, metadata={"example": "amber-valley"})
+    date = fields.Date(required=True, metadata={"example": "2013-05-01"})
+    costs = fields.List(fields.Nested(CostSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+    health_body = Slug(allow_none=True)
+    arrangement = Slug(allow_none=True)
+    commissioned = fields.Date(allow_none=True, metadata={
+        "description": "commission date; needed by arrangements governed by it"})
+    currency = fields.String(validate=validate.OneOf(["GBP"]))
+
+
+class FundRef(fields.Field):  # type: ignore[type-arg]
+    """A fund id, or an inline fund definition (validated by the rules, with field paths)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN},
+                                             {"$ref": "#/components/schemas/InlineFund"}]},
+                         **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            return value
+        raise ma.ValidationError("a fund id (string) or an inline fund definition (object)")
+
+
+class FundRequestSchema(Strict):
+    fund = FundRef(required=True)
+
+
+class Change(fields.Field):  # type: ignore[type-arg]
+    """A change object passed to the rules, which validate it by operation."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"$ref": "#/components/schemas/Change"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ma.ValidationError("a change is an object with an \"op\"")
+        return value
+
+
+class CompareRequestSchema(Strict):
+    changes = fields.List(Change(), required=True, validate=validate.Length(max=100))
+    dhr = fields.List(fields.Nested(DhrRequestSchema), load_default=list,
+                      validate=validate.Length(max=5000))
+    funds = fields.List(fields.Nested(FundRequestSchema), load_default=list,
+                        validate=validate.Length(max=100))
+
+
+class OrganisationsQuerySchema(Strict):
+    date = fields.Date(metadata={"description": "default: today"})
+
+
+class CaseRequestSchema(Strict):
+    reference = fields.String(required=True, validate=validate.Regexp(
+        REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
+        metadata={"example": "DHR-2013-02"})
+    district = Slug(required=True)
+    commissioned = fields.Date(required=True)
+    health_body = Slug(allow_none=True)
+
+
+class CostRequestSchema(Strict):
+    item = Slug(required=True, metadata={"example": "overview-author"})
+    amount = Money(required=True)
+    incurred = fields.Date(required=True)
+
+
+class CostRevisionSchema(Strict):
+    amount = Money(required=True)
+
+
+class BillingRequestSchema(Strict):
+    date = fields.Date(required=True)
+
+
+class RebillRequestSchema(Strict):
+    date = fields.Date(required=True)
+    dry_run = fields.Boolean(load_default=False)
+
+
+class PaymentRequestSchema(Strict):
+    date = fields.Date(required=True)
+
+
+class InvoicesQuerySchema(Strict):
+    organisation = Slug()
+    case = fields.String(validate=validate.Regexp(REFERENCE_PATTERN))
+    status = fields.String(validate=validate.OneOf(["open", "paid"]))
+
+
+class StatementQuerySchema(Strict):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class AuditQuerySchema(Strict):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class ReportQuerySchema(Strict):
+    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+                         metadata={"example": "2013-14"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class CompareQuerySchema(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+# --- documents: issuer settings, billing contacts, the finance-system export ------------------
+
+#: One line of text: no control characters at all.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+#: Several lines: line breaks allowed, no other control characters.
+LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+
+def Text(max_length: int, *, lines: bool = False, required: bool = True,
+         **kwargs: Any) -> fields.String:
+    """A text field: not blank when required, at most ``max_length`` characters, and no control
+    characters (line breaks only where ``lines``)."""
+    checks = [validate.Length(min=1 if required else 0, max=max_length),
+              validate.Regexp(LINES if lines else ONE_LINE,
+                              error="must not contain control characters"
+                              + ("" if lines else " or line breaks"))]
+    if required:
+        checks.append(validate.Regexp(r"\S", error="must not be blank"))
+    return fields.String(required=required, validate=validate.And(*checks), **kwargs)
+
+
+def Email(**kwargs: Any) -> fields.Email:
+    """An email address (at most 320 characters)."""
+    return fields.Email(validate=validate.Length(max=320), **kwargs)
+
+
+class IssuerSchema(Strict):
+    """Who issues the documents."""
+
+    name = Text(200, metadata={"example": "Example County Council"})
+    address = Text(1000, lines=True, metadata={"example": "County Hall\nMatlock DE4 3AG"})
+    email = Email(required=True, metadata={"example": "csu.finance@example.gov.uk"})
+    telephone = Text(50, metadata={"example": "01629 000000"})
+    vat_number = Text(30, required=False, allow_none=True, load_default=None)
+    vat_statement = Text(500, lines=True, metadata={
+        "example": "Contributions between public bodies are outside the scope of VAT."})
+    payment_terms_days = fields.Integer(required=True, strict=True,
+                                        validate=validate.Range(min=0, max=365))
+    remittance = Text(1000, lines=True, metadata={
+        "example": "BACS: sort code 00-00-00, account 12345678"})
+
+
+class BillingContactSchema(Strict):
+    """Where a partner's documents go."""
+
+    name = Text(200, metadata={"example": "Accounts Payable"})
+    address = Text(1000, lines=True)
+    email = Email(allow_none=True, load_default=None)
+    finance_reference = Text(100, required=False, allow_none=True, load_default=None,
+                             metadata={"description": "their finance reference or PO number"})
+
+
+class ExportQuerySchema(Strict):
+    """The period (inclusive) and the file format of the finance-system export."""
+
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+    @ma.validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["from_"] > data["to"]:
+            raise ma.ValidationError("must not be before from", "to")
