@@ -41,7 +41,7 @@ def _organisation(organisation: str) -> str:
 @blp.route("/settings/issuer")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=requests.IssuerSchema, description="Issuer settings")
+@blp.alt_response(200, schema=schemas.IssuerAnswerSchema, description="Issuer settings")
 def get_issuer() -> Any:
     """Who issues the documents: name, address, contact, VAT, payment terms, remittance."""
     return settings.issuer(ledger_session()).to_dict()
@@ -51,7 +51,7 @@ def get_issuer() -> Any:
 @blp.guarded("admin")
 @auth.requires("admin")
 @blp.json_body(ISSUER)
-@blp.alt_response(200, schema=requests.IssuerSchema, description="Issuer settings")
+@blp.alt_response(200, schema=schemas.IssuerAnswerSchema, description="Issuer settings")
 def put_issuer() -> Any:
     """Replace the issuer settings (every field; audited)."""
     data = json_body(ISSUER)
@@ -61,7 +61,7 @@ def put_issuer() -> Any:
 @blp.route("/organisations/<organisation>/billing-contact")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=requests.BillingContactSchema,
+@blp.alt_response(200, schema=schemas.BillingContactAnswerSchema,
                   description="The billing contact")
 @blp.doc(responses=problems((404, "Unknown organisation, or no billing contact kept")))
 def get_contact(organisation: str) -> Any:
@@ -76,7 +76,7 @@ def get_contact(organisation: str) -> Any:
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(CONTACT)
-@blp.alt_response(200, schema=requests.BillingContactSchema,
+@blp.alt_response(200, schema=schemas.BillingContactAnswerSchema,
                   description="The billing contact")
 @blp.doc(responses=problems((404, "Unknown organisation")))
 def put_contact(organisation: str) -> Any:

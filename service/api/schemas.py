@@ -375,6 +375,28 @@ class BoardReportSchema(ma.Schema):
 
 # --- documents ----------------------------------------------------------------------------------
 
+class IssuerAnswerSchema(ma.Schema):
+    """The issuer settings (empty texts until an admin saves them)."""
+
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    email = fields.String(required=True)
+    telephone = fields.String(required=True)
+    vat_number = fields.String(required=True, allow_none=True)
+    vat_statement = fields.String(required=True)
+    payment_terms_days = fields.Integer(required=True)
+    remittance = fields.String(required=True)
+
+
+class BillingContactAnswerSchema(ma.Schema):
+    """A partner organisation's billing contact."""
+
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    email = fields.String(required=True, allow_none=True)
+    finance_reference = fields.String(required=True, allow_none=True)
+
+
 class SentSchema(ma.Schema):
     """A sending: to whom and when (UTC)."""
 
