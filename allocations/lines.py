@@ -85,7 +85,12 @@ Line = Fixed | PerRecipient | Proportional | Residual
 
 @attrs.frozen
 class LineResult:
-    """One line's outcome: its amount and the share of each of its recipients (minor units)."""
+    """One line's outcome: its amount and the share of each of its recipients (minor units).
+
+    ``quotas`` are the exact amounts before rounding to the penny (minor units; a proportional
+    line's clamped quota, every other kind's share itself) and ``weights`` each recipient's weight
+    as given (``1`` where the line has none), both in recipient order.
+    """
 
     id: str
     kind: str
@@ -93,6 +98,8 @@ class LineResult:
     recipients: tuple[Hashable, ...]
     minor_shares: tuple[int, ...]
     lucky: frozenset[int] = frozenset()
+    quotas: tuple[Fraction, ...] = ()
+    weights: tuple[Fraction, ...] = ()
 
     @property
     def shares(self) -> dict[Hashable, Money]:
@@ -177,22 +184,26 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
         if line.recipient is None:
             return LineResult(line.id, line.kind, from_minor(0, currency), (), ())
         return LineResult(line.id, line.kind, from_minor(remaining, currency), (line.recipient,),
-                          (remaining,))
+                          (remaining,), quotas=(Fraction(remaining),), weights=(Fraction(1),))
     amount = _line_amount(line)
     if isinstance(line, Fixed):
         needed = amount
         recipients: tuple[Hashable, ...] = (line.recipient,)
         shares: list[int] = [amount]
         lucky: set[int] = set()
+        quotas: list[Fraction] = [Fraction(amount)]
+        weights: list[Fraction] = [Fraction(1)]
     else:
         recipients = _line_recipients(line, default)
         if isinstance(line, PerRecipient):
             shares = [amount] * len(recipients)
             needed = amount * len(recipients)
             lucky = set()
+            quotas = [Fraction(amount)] * len(recipients)
+            weights = [Fraction(1)] * len(recipients)
         else:
-            needed = amount
-            shares, lucky = _proportional(line, recipients)
+            shares, lucky, quotas = _proportional(line, recipients)
+            weights = [Fraction(line.weights[r]) for r in recipients]
             needed = sum(shares)
     if needed > remaining:
         raise OverAllocation(
@@ -201,7 +212,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
             f"{format_money(total)} total remains"
         )
     return LineResult(line.id, line.kind, from_minor(needed, currency), recipients, tuple(shares),
-                      frozenset(lucky))
+                      frozenset(lucky), tuple(quotas), tuple(weights))
 
 
 def _line_amount(line: Fixed | PerRecipient | Proportional) -> int:
@@ -231,7 +242,7 @@ def _bound(line: Proportional, name: str, value: Money | None) -> int | None:
 
 
 def _proportional(line: Proportional, recipients: tuple[Hashable, ...]
-                  ) -> tuple[list[int], set[int]]:
+                  ) -> tuple[list[int], set[int], list[Fraction]]:
     missing = [r for r in recipients if r not in line.weights]
     if missing:
         raise InvalidLine(f"line '{line.id}' has no weight for {missing[0]!r}")
@@ -252,7 +263,7 @@ def _proportional(line: Proportional, recipients: tuple[Hashable, ...]
             f"{format_money(line.amount)}"
         )
     if pot == 0:
-        return [0] * len(recipients), set()
+        return [0] * len(recipients), set(), [Fraction(0)] * len(recipients)
     try:
         _, weights = normalise_weights(ordered)
     except AllocationError as error:
@@ -260,7 +271,8 @@ def _proportional(line: Proportional, recipients: tuple[Hashable, ...]
     quotas = _clamped_quotas(pot, weights, low, high)
     denominator = lcm(*(quota.denominator for quota in quotas))
     numerators = [int(quota * denominator) for quota in quotas]
-    return hamilton(sum(numerators) // denominator, numerators, denominator)
+    shares, lucky = hamilton(sum(numerators) // denominator, numerators, denominator)
+    return shares, lucky, quotas
 
 
 def _clamped_quotas(pot: int, weights: list[int], low: int, high: int | None) -> list[Fraction]:

@@ -33,12 +33,14 @@ from rules.loading import (
 )
 from rules.membership import Partner, health_bodies_on, partners_on
 from rules.organisations import Kind, Organisation
+from rules.paradoxes import PARADOXES, Paradox
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
 
 __all__ = [
     "CHANGE_OPERATIONS",
+    "PARADOXES",
     "Apportionment",
     "Arrangement",
     "Change",
@@ -55,6 +57,7 @@ __all__ = [
     "Kind",
     "NotCovered",
     "Organisation",
+    "Paradox",
     "Partner",
     "Period",
     "RequestInvalid",
