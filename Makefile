@@ -19,6 +19,7 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check allocations rules service tests benchmarks wsgi.py
+	$(BIN)/python scripts/import_cycles.py allocations rules service
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -24,9 +24,9 @@ from sqlalchemy import create_engine, insert, text
 
 import allocations
 import rules
-from service import ledger
-from service.database import Database
-from service.tables import (
+from service.ledger import billing, cases
+from service.ledger.database import Database
+from service.ledger.tables import (
     AuditEvent,
     Case,
     Document,
@@ -55,10 +55,10 @@ def fresh(url: str | None, folder: Path, name: str) -> Database:
 
 def billing_runs(database: Database, ruleset: rules.Ruleset) -> list[float]:
     with database.session() as session:
-        case = ledger.create_case(session, ruleset, {
+        case = cases.create_case(session, ruleset, {
             "reference": "DHR-BENCH", "district": "erewash", "commissioned": date(2015, 1, 1),
             "health_body": None}, "bench")
-        ledger.add_cost(session, ruleset, case, {"item": "panel-chair",
+        cases.add_cost(session, ruleset, case, {"item": "panel-chair",
                                                  "amount": allocations.parse_money("1000.00"),
                                                  "incurred": date(2023, 1, 1)}, "bench")
         session.commit()
@@ -66,11 +66,11 @@ def billing_runs(database: Database, ruleset: rules.Ruleset) -> list[float]:
     for run in range(RUNS):
         start = time.perf_counter()
         with database.session() as session:
-            case = ledger.find_case(session, "DHR-BENCH", lock=True)
-            ledger.add_cost(session, ruleset, case, {
+            case = cases.find_case(session, "DHR-BENCH", lock=True)
+            cases.add_cost(session, ruleset, case, {
                 "item": "overview-author", "amount": allocations.from_minor(10_000 + run),
                 "incurred": date(2023, 2, 1)}, "bench")
-            issued = ledger.bill(session, ruleset, case, date(2023, 3, 1), "bench")
+            issued = billing.bill(session, ruleset, case, date(2023, 3, 1), "bench")
             session.commit()
         assert len(issued) == 6
         times.append(time.perf_counter() - start)

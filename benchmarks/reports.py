@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 import rules
-from service import create_app, reports
-from service.reports_api import render_html
-from service.tables import Case, Document
+from service.app import create_app
+from service.ledger.tables import Case, Document
+from service.reports import board as reports
+from service.reports.html import render_html
 
 YEARS = [f"{2014 + i}-{15 + i}" for i in range(10)]
 

@@ -23,7 +23,7 @@ from allocations import from_minor, split_by_weight
 def workload(ruleset: rules.Ruleset) -> tuple[list[rules.DhrRequest], list[rules.Fund]]:
     rng = random.Random(7)
     districts = list(ruleset.arrangement("derbyshire-dhr").districts)
-    requests = []
+    requests: list[rules.DhrRequest] = []
     while len(requests) < 1000:
         district = rng.choice(districts)
         day = date(2011, 9, 1) + timedelta(days=rng.randrange(0, 5500))

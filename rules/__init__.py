@@ -7,6 +7,7 @@ no names of real bodies. Imports :mod:`allocations`, never :mod:`service`.
 from __future__ import annotations
 
 from rules.arrangements import Arrangement, Contribution, Role
+from rules.changes import change_from_dict
 from rules.dhr import (
     Apportionment,
     Cost,
@@ -18,28 +19,20 @@ from rules.dhr import (
     resolve_split,
 )
 from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
-from rules.funds import Fund, FundAllocation, FundLine, allocate_fund
+from rules.files import default_ruleset, from_dict, fund_from_dict, load, loads
+from rules.funds import LINE_KINDS, Fund, FundAllocation, FundLine, allocate_fund
 from rules.geography import Csp, District, HealthCoverage
-from rules.loading import (
-    change_from_dict,
-    default_ruleset,
-    dumps,
-    from_dict,
-    fund_from_dict,
-    fund_to_dict,
-    load,
-    loads,
-    to_dict,
-)
 from rules.membership import Partner, health_bodies_on, partners_on
 from rules.organisations import Kind, Organisation
 from rules.paradoxes import PARADOXES, Paradox
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
+from rules.writing import dumps, fund_to_dict, to_dict
 
 __all__ = [
     "CHANGE_OPERATIONS",
+    "LINE_KINDS",
     "PARADOXES",
     "Apportionment",
     "Arrangement",

@@ -37,6 +37,7 @@ __all__ = [
     "ReplaceOrganisation",
     "Row",
     "SetFundTotal",
+    "SetLineAmount",
     "SetPolicy",
     "SetRoleWeight",
     "SetWeights",
@@ -303,11 +304,34 @@ class SetWeights:
         raise UnknownId("line", self.line, [line.id for line in fund.lines], field=f"{field}.line")
 
 
+@attrs.frozen
+class SetLineAmount:
+    """The line's amount becomes ``amount`` (a proportional pot, a fixed sum, the amount per
+    recipient): with ``set-fund-total``, "what if the formula pot were £120k?"."""
+
+    fund: str
+    line: str
+    amount: Money
+
+    def apply(self, ruleset: Ruleset, field: str) -> Ruleset:
+        fund = ruleset.fund(self.fund, field=f"{field}.fund")
+        lines = list(fund.lines)
+        for index, line in enumerate(lines):
+            if line.id == self.line:
+                if line.amount is None:
+                    raise RequestInvalid(f"line {line.id!r} is {line.kind}: it has no amount",
+                                         field=f"{field}.line")
+                lines[index] = attrs.evolve(line, amount=self.amount)
+                changed = attrs.evolve(fund, lines=tuple(lines))
+                return attrs.evolve(ruleset, funds=_replace(ruleset.funds, fund.id, changed))
+        raise UnknownId("line", self.line, [line.id for line in fund.lines], field=f"{field}.line")
+
+
 Change = (EndOrganisation | ReplaceOrganisation | AddOrganisation | SetRoleWeight | SetPolicy
-          | AddContribution | MergeCsps | SetFundTotal | SetWeights)
+          | AddContribution | MergeCsps | SetFundTotal | SetLineAmount | SetWeights)
 
 #: The operation names of the change objects (``{"op": "end-organisation", ...}``).
-CHANGE_OPERATIONS: dict[str, type] = {
+CHANGE_OPERATIONS: dict[str, type[Change]] = {
     "end-organisation": EndOrganisation,
     "replace-organisation": ReplaceOrganisation,
     "add-organisation": AddOrganisation,
@@ -316,6 +340,7 @@ CHANGE_OPERATIONS: dict[str, type] = {
     "add-contribution": AddContribution,
     "merge-csps": MergeCsps,
     "set-fund-total": SetFundTotal,
+    "set-line-amount": SetLineAmount,
     "set-weights": SetWeights,
 }
 

@@ -1,7 +1,6 @@
-"""The apportion service: JSON API, CLI and (later) the ledger. Imports rules and allocations."""
+"""The apportion service: the JSON API, the browser pages, the ledger, reports and the CLI.
 
-from __future__ import annotations
-
-from service.app import create_app
-
-__all__ = ["create_app"]
+One sub-package per part (see the README's layout): ``http`` (the toolkit), ``wire`` (formats
+shared by API, CLI and pages), ``api``, ``pages``, ``ledger``, ``reports``, ``cli``. The app
+factory is :func:`service.app.create_app`; only the entry points import it.
+"""

@@ -1,4 +1,8 @@
-"""The Flask application factory: configuration, the ruleset in use, the API and its docs."""
+"""The Flask application factory: configuration, then the parts wired together.
+
+Nothing imports this module but the entry points (``wsgi.py``, the CLI's server): the parts
+reach the ruleset and the ledger through :mod:`service.http.context`.
+"""
 
 from __future__ import annotations
 
@@ -8,149 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import flask
-import flask_smorest
-import marshmallow as ma
-import orjson
 from flask import Flask, send_from_directory
-from flask.json.provider import JSONProvider
-from sqlalchemy.orm import Session
 from swagger_ui_bundle import swagger_ui_path
-from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 import allocations
 import rules
-from service import errors, schemas
-from service.database import Database, default_url
+from service import api, pages
+from service.http import problems
+from service.http.blueprint import Api
+from service.http.bodies import MAX_BODY_BYTES, OrjsonProvider
+from service.http.context import current_ruleset
+from service.ledger import errors as ledger_errors
+from service.ledger.database import Database, default_url
 
-__all__ = [
-    "MAX_BODY_BYTES",
-    "MAX_DEPTH",
-    "create_app",
-    "current_ruleset",
-    "database",
-    "json_body",
-    "ledger_session",
-]
-
-#: Requests larger than this are refused with 413 (override with APPORTION_MAX_BODY_BYTES).
-MAX_BODY_BYTES = 1024 * 1024
-#: JSON nested deeper than this is refused with 400.
-MAX_DEPTH = 32
+__all__ = ["create_app"]
 
 _log = logging.getLogger("apportion")
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, (dict, list)):
-            deepest = max(deepest, level)
-            if deepest > MAX_DEPTH:
-                return deepest
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-class Parser(FlaskParser):
-    """webargs' parser (used for query strings), refusing unknown parameters: the schemas say
-    so, and webargs would otherwise ignore unknown query parameters."""
-
-    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}  # noqa: RUF012
-
-
-class OrjsonProvider(JSONProvider):
-    """Flask's JSON through orjson: strict (no NaN, no Infinity) and several times faster."""
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return orjson.dumps(obj).decode()
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
-
-    def response(self, *args: Any, **kwargs: Any) -> flask.Response:
-        obj = self._prepare_response_obj(args, kwargs)
-        return flask.Response(orjson.dumps(obj), mimetype="application/json")
-
-
-def json_body(schema: ma.Schema) -> Any:
-    """Parse the request's JSON body and load it with ``schema``.
-
-    Raises:
-        Rejected: 415 if the body is not JSON, 400 if it cannot be parsed safely (malformed,
-            nested deeper than :data:`MAX_DEPTH`, numbers too long), 422 naming each invalid
-            field; werkzeug raises 413 past ``MAX_CONTENT_LENGTH``.
-    """
-    if not flask.request.is_json:
-        raise errors.Rejected(415, "send the body as application/json")
-    try:
-        data = orjson.loads(flask.request.get_data(cache=True))
-    except (orjson.JSONDecodeError, RecursionError) as error:
-        raise errors.Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
-    if _depth(data) > MAX_DEPTH:
-        raise errors.Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
-    try:
-        return schema.load(data)
-    except ma.ValidationError as error:
-        raise errors.Rejected.invalid(error.messages) from None
-
-
-class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's blueprint: strict query parsing, and JSON bodies documented here and
-    loaded by :func:`json_body` (cheaper than webargs, and safe against hostile JSON)."""
-
-    ARGUMENTS_PARSER = Parser()
-
-    def json_body(self, schema: ma.Schema, description: str = "") -> Any:
-        """Document ``schema`` as the operation's JSON body and its refusals (400, 413, 422)."""
-        return self.doc(
-            requestBody={"required": True, "description": description,
-                         "content": {"application/json": {"schema": schema}}},
-            responses=problems((400, "Malformed JSON"), (413, "Body too large"),
-                               (415, "Not JSON"), (422, "Invalid request: errors name each field")))
-
-    def guarded(self, role: str) -> Any:
-        """Document that the operation needs a bearer token with ``role`` (401, 403)."""
-        return self.doc(security=[{"bearer": []}], description=f"Needs the {role} role.",
-                        responses=problems((401, "No valid bearer token"),
-                                           (403, f"The token's role is below {role}")))
-
-
-def problems(*codes: tuple[int, str]) -> dict[str, Any]:
-    """OpenAPI responses documenting problem+json answers."""
-    content = {"application/problem+json": {"schema": schemas.ProblemSchema}}
-    return {str(code): {"description": text, "content": content} for code, text in codes}
-
-
-class Api(flask_smorest.Api):
-    """flask-smorest's Api answering every HTTP error as problem+json."""
-
-    ERROR_SCHEMA = schemas.ProblemSchema
-
-    def handle_http_exception(self, error: HTTPException) -> Any:
-        return errors.problem_from_http(error)
-
-
-def database() -> Database:
-    """The ledger database of the running app."""
-    found: Database = flask.current_app.extensions["apportion.db"]
-    return found
-
-
-def ledger_session() -> Session:
-    """This request's ledger session (closed, and rolled back if uncommitted, at teardown)."""
-    if "ledger_session" not in flask.g:
-        flask.g.ledger_session = database().session()
-    session: Session = flask.g.ledger_session
-    return session
-
-
-def current_ruleset() -> rules.Ruleset:
-    """Return the ruleset the running app answers from."""
-    ruleset: rules.Ruleset = flask.current_app.extensions["apportion.ruleset"]
-    return ruleset
 
 
 def _load_ruleset(path: str | None) -> tuple[rules.Ruleset, str]:
@@ -198,25 +76,13 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         if session is not None:
             session.close()
 
-    api = Api(app, spec_kwargs={"info": {"description": (
+    json_api = Api(app, spec_kwargs={"info": {"description": (
         "Exact cost apportionment and grant allocation for Community Safety Partnerships. "
         "Money is a decimal string with at most two places; errors are "
         "application/problem+json.")}})
-    api.spec.components.schema("InlineFund", schema=schemas.InlineFundSchema)
-    api.spec.components.schema("Change", schema=schemas.ChangeSchema)
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-
-    from service.calculators import blp as calculators
-    from service.ledger_api import blp as ledger_api
-    from service.public_rules import blp as public_rules
-    from service.reports_api import blp as reports_api
-    from service.reports_api import pages as report_pages
-
-    api.register_blueprint(public_rules)
-    api.register_blueprint(calculators)
-    api.register_blueprint(ledger_api)
-    api.register_blueprint(reports_api)
-    app.register_blueprint(report_pages)
+    api.register(json_api)
+    pages.register(app)
+    _register_errors(app)
 
     @app.get("/api/docs/assets/<path:filename>")
     def docs_assets(filename: str) -> flask.Response:
@@ -229,27 +95,35 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
             "id": ruleset_in_use.id, "name": ruleset_in_use.name,
             "file": app.extensions["apportion.ruleset_origin"]}}
 
-    @app.errorhandler(errors.Rejected)
-    def rejected(error: errors.Rejected) -> flask.Response:
-        response = errors.problem(error.status, error.title, error.detail, error.errors)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    """One error shape: every refusal and every domain error as problem+json."""
+
+    @app.errorhandler(problems.Rejected)
+    def rejected(error: problems.Rejected) -> flask.Response:
+        response = problems.problem(error.status, error.title, error.detail, error.errors)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
     @app.errorhandler(rules.RulesError)
     def rules_error(error: rules.RulesError) -> flask.Response:
-        return errors.problem_from_domain(error)
+        return problems.problem_from_domain(error)
 
     @app.errorhandler(allocations.AllocationError)
     def allocation_error(error: allocations.AllocationError) -> flask.Response:
-        return errors.problem_from_domain(error)
+        return problems.problem_from_domain(error)
+
+    @app.errorhandler(ledger_errors.LedgerError)
+    def ledger_error(error: ledger_errors.LedgerError) -> flask.Response:
+        return problems.problem_from_domain(error)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> flask.Response:
         if isinstance(error, HTTPException):
-            return errors.problem_from_http(error)
+            return problems.problem_from_http(error)
         _log.exception("unexpected error")
-        return errors.problem(500, "Internal Server Error",
-                              "an unexpected error occurred; it has been logged")
-
-    return app
+        return problems.problem(500, "Internal Server Error",
+                                "an unexpected error occurred; it has been logged")

@@ -88,14 +88,13 @@ def line_scenarios(draw: st.DrawFn, floors: bool = True) -> tuple[LineSpec, Line
     new_pot, new = pot, dict(weights)
     for change in changes:
         if change == "pot":  # often by a few pence, where the Alabama paradox lives
-            new_pot = max(0, draw(st.one_of(small_pots,
-                                            st.integers(min_value=-3, max_value=3).map(
-                                                lambda step, pot=pot: pot + step))))
+            step = draw(st.integers(min_value=-3, max_value=3))
+            new_pot = max(0, draw(st.one_of(small_pots, st.just(pot + step))))
         elif change == "weight":  # one to three weights, anew or by a few units
             for name in draw(st.lists(st.sampled_from(sorted(new)), min_size=1, max_size=3,
                                       unique=True)):
-                new[name] = draw(st.one_of(small_weights, st.integers(-3, 6).map(
-                    lambda step, old=new[name]: max(Fraction(0), old + step))))
+                nudged = max(Fraction(0), new[name] + draw(st.integers(-3, 6)))
+                new[name] = draw(st.one_of(small_weights, st.just(nudged)))
         elif change == "join":
             new[draw(recipient_ids.filter(lambda n: n not in new))] = draw(small_weights)
         elif change == "leave" and len(new) > 2:

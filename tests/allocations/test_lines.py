@@ -133,15 +133,15 @@ def test_proportional_floor_cap_laws(case: tuple[list[str], Proportional]) -> No
         assert sum(shares.values()) == pot
         # The exact clamped quotas: find lambda by bisection over the exact function and
         # check every share is within a penny of clamp(lambda * w).
-        lam_low, lam_high = Fraction(0), Fraction(pot + 1, min(
-            line.weights[n] for n in positive))  # type: ignore[type-var]
+        lam_low = Fraction(0)
+        lam_high = Fraction(pot + 1) / min(Fraction(line.weights[n]) for n in positive)
         for _ in range(80):
             middle = (lam_low + lam_high) / 2
-            total = sum(_clamp(middle * line.weights[n], low, high)  # type: ignore[operator]
-                        for n in names)
+            total = sum((_clamp(middle * Fraction(line.weights[n]), low, high)
+                         for n in names), Fraction(0))
             lam_low, lam_high = (middle, lam_high) if total < pot else (lam_low, middle)
         for name in names:
-            quota = _clamp(lam_high * line.weights[name], low, high)  # type: ignore[operator]
+            quota = _clamp(lam_high * Fraction(line.weights[name]), low, high)
             assert abs(shares[name] - quota) < 1 + Fraction(1, 10**6)
     else:
         assert shares == {n: high if line.weights[n] else low for n in names}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,10 +12,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from allocations import (
+    Allocation,
     AllocationError,
     InvalidParties,
     InvalidWeights,
+    Money,
     UnknownParty,
+    Weight,
     from_minor,
     parse_money,
     split_by_weight,
@@ -27,8 +31,8 @@ from tests import strategies
 SEVEN = ["constabulary", "police-authority", "county", "probation", "fire", "pct", "district"]
 
 
-def pence_of(allocation: object) -> list[int]:
-    return [to_minor(m) for m in allocation.shares.values()]  # type: ignore[attr-defined]
+def pence_of(allocation: Allocation) -> list[int]:
+    return [to_minor(m) for m in allocation.shares.values()]
 
 
 def test_chesterfield_review_seven_ways() -> None:
@@ -70,9 +74,9 @@ def test_zero_weight_gets_nothing() -> None:
     ({"a": Decimal("NaN")}, InvalidWeights),
     ({"a": Decimal("-0.5"), "b": 1}, InvalidWeights),
 ])
-def test_bad_weights_are_errors(weights: dict[str, object], error: type) -> None:
+def test_bad_weights_are_errors(weights: dict[str, Weight], error: type) -> None:
     with pytest.raises(error) as caught:
-        split_by_weight("1.00", weights)  # type: ignore[arg-type]
+        split_by_weight("1.00", weights)
     assert isinstance(caught.value, AllocationError) and str(caught.value)
 
 
@@ -100,19 +104,19 @@ def test_mixed_weight_types() -> None:
 # --- laws --------------------------------------------------------------------------------------
 
 @given(strategies.money, strategies.weights())
-def test_conservation(total: object, weights: dict[str, object]) -> None:
-    allocation = split_by_weight(total, weights)  # type: ignore[arg-type]
-    assert sum(pence_of(allocation)) == to_minor(total)  # type: ignore[arg-type]
+def test_conservation(total: Money, weights: dict[str, Weight]) -> None:
+    allocation = split_by_weight(total, weights)
+    assert sum(pence_of(allocation)) == to_minor(total)
     assert list(allocation.shares) == list(weights)
 
 
 @given(strategies.money, strategies.weights())
-def test_each_share_within_a_penny_of_its_quota(total: object, weights: dict[str, object]
+def test_each_share_within_a_penny_of_its_quota(total: Money, weights: dict[str, Weight]
                                                 ) -> None:
-    allocation = split_by_weight(total, weights)  # type: ignore[arg-type]
-    exact = {p: Fraction(w) for p, w in weights.items()}  # type: ignore[arg-type]
+    allocation = split_by_weight(total, weights)
+    exact: dict[Hashable, Fraction] = {p: Fraction(w) for p, w in weights.items()}
     whole = sum(exact.values())
-    minor = to_minor(total)  # type: ignore[arg-type]
+    minor = to_minor(total)
     for party, share in allocation.shares.items():
         quota = Fraction(minor) * exact[party] / whole
         assert abs(to_minor(share) - quota) < 1
@@ -121,41 +125,41 @@ def test_each_share_within_a_penny_of_its_quota(total: object, weights: dict[str
         assert explained.remainder_penny == (party in _lucky(allocation))
 
 
-def _lucky(allocation: object) -> set[object]:
-    return {allocation.parties[i] for i in allocation.lucky}  # type: ignore[attr-defined]
+def _lucky(allocation: Allocation) -> set[Hashable]:
+    return {allocation.parties[i] for i in allocation.lucky}
 
 
 @given(strategies.money, strategies.weights())
-def test_determinism(total: object, weights: dict[str, object]) -> None:
-    assert split_by_weight(total, weights) == split_by_weight(total, dict(weights))  # type: ignore[arg-type]
+def test_determinism(total: Money, weights: dict[str, Weight]) -> None:
+    assert split_by_weight(total, weights) == split_by_weight(total, dict(weights))
 
 
 @given(strategies.money, strategies.weights(), st.integers(1, 10**6) | st.fractions(
     min_value=Fraction(1, 1000), max_value=1000))
-def test_scaling_weights_changes_nothing(total: object, weights: dict[str, object],
-                                         factor: object) -> None:
-    scaled = {p: Fraction(w) * factor for p, w in weights.items()}  # type: ignore[arg-type,operator]
-    assert pence_of(split_by_weight(total, weights)) == pence_of(  # type: ignore[arg-type]
-        split_by_weight(total, scaled))  # type: ignore[arg-type]
+def test_scaling_weights_changes_nothing(total: Money, weights: dict[str, Weight],
+                                         factor: int | Fraction) -> None:
+    scaled = {p: Fraction(w) * factor for p, w in weights.items()}
+    assert pence_of(split_by_weight(total, weights)) == pence_of(
+        split_by_weight(total, scaled))
 
 
 @given(strategies.money, strategies.weights())
-def test_negation_mirrors(total: object, weights: dict[str, object]) -> None:
-    positive = pence_of(split_by_weight(total, weights))  # type: ignore[arg-type]
-    negative = pence_of(split_by_weight(-total, weights))  # type: ignore[arg-type,operator]
+def test_negation_mirrors(total: Money, weights: dict[str, Weight]) -> None:
+    positive = pence_of(split_by_weight(total, weights))
+    negative = pence_of(split_by_weight(-total, weights))
     assert negative == [-p for p in positive]
 
 
 @given(strategies.money, strategies.weights(), st.randoms(use_true_random=False))
-def test_permutation_only_moves_tied_pennies(total: object, weights: dict[str, object],
+def test_permutation_only_moves_tied_pennies(total: Money, weights: dict[str, Weight],
                                              rng: random.Random) -> None:
     """Reordering parties changes a share only where remainders tie, and then by one penny."""
-    original = split_by_weight(total, weights)  # type: ignore[arg-type]
+    original = split_by_weight(total, weights)
     order = list(weights)
     rng.shuffle(order)
-    permuted = split_by_weight(total, {p: weights[p] for p in order})  # type: ignore[arg-type]
-    parties, integers = normalise_weights(weights)  # type: ignore[arg-type]
-    minor, whole = abs(to_minor(total)), sum(integers)  # type: ignore[arg-type]
+    permuted = split_by_weight(total, {p: weights[p] for p in order})
+    parties, integers = normalise_weights(weights)
+    minor, whole = abs(to_minor(total)), sum(integers)
     remainders = [minor * w % whole for w in integers]
     for index, party in enumerate(parties):
         difference = abs(to_minor(original.shares[party]) - to_minor(permuted.shares[party]))
@@ -166,14 +170,14 @@ def test_permutation_only_moves_tied_pennies(total: object, weights: dict[str, o
 
 @given(strategies.money, st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=30,
                                   unique=True))
-def test_even_split_equal_priority(total: object, parties: list[str]) -> None:
+def test_even_split_equal_priority(total: Money, parties: list[str]) -> None:
     """Equal weights: shares differ by at most a penny, the larger ones listed first."""
-    shares = [abs(p) for p in pence_of(split_evenly(total, parties))]  # type: ignore[arg-type]
+    shares = [abs(p) for p in pence_of(split_evenly(total, parties))]
     assert max(shares) - min(shares) <= 1
     assert shares == sorted(shares, reverse=True)
 
 
 @given(strategies.weights())
-def test_zero_total_gives_zero_shares(weights: dict[str, object]) -> None:
+def test_zero_total_gives_zero_shares(weights: dict[str, Weight]) -> None:
     assume(weights)
-    assert set(pence_of(split_by_weight("0.00", weights))) == {0}  # type: ignore[arg-type]
+    assert set(pence_of(split_by_weight("0.00", weights))) == {0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -177,7 +178,7 @@ def test_organisations_on_a_date(derbyshire: rules.Ruleset) -> None:
 
 
 def test_every_entry_cites_a_source(derbyshire: rules.Ruleset) -> None:
-    entries = [*derbyshire.kinds.values(), *derbyshire.organisations.values(),
+    entries: list[Any] = [*derbyshire.kinds.values(), *derbyshire.organisations.values(),
                *derbyshire.districts.values(), *derbyshire.csps.values(),
                *derbyshire.arrangements.values(), *derbyshire.funds.values(),
                *derbyshire.weight_sets.values()]

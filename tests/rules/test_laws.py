@@ -153,7 +153,7 @@ class MembershipChanges(RuleBasedStateMachine):
 
 TestMembershipChanges = MembershipChanges.TestCase
 TestMembershipChanges.settings = settings(
-    parent=settings.get_profile(settings._current_profile or "default"),  # type: ignore[attr-defined]
+    parent=settings.get_profile(settings._current_profile or "default"),
     max_examples=min(settings().max_examples, 300), stateful_step_count=20)
 
 
@@ -194,7 +194,7 @@ def test_scenario_deltas_sum_to_the_change_in_totals(
         comparison = rules.compare(RULESET, parsed, dhr, ["home-office-csf-2012-13"])
     except rules.RulesError:
         assume(False)
-        return
+        raise  # unreachable: assume(False) abandons the example
     totals = comparison.totals
     rows = (*comparison.organisations, *comparison.recipients)
     assert sum(to_minor(r.delta) for r in rows) == to_minor(totals.delta)

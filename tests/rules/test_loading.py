@@ -88,3 +88,12 @@ def test_code_names_no_real_body() -> None:
         for file in (ROOT / package).rglob("*.py"):
             hits = [line for line in file.read_text().splitlines() if pattern.search(line)]
             assert not hits, f"{file.relative_to(ROOT)} names real bodies: {hits[:3]}"
+
+
+@pytest.mark.parametrize("op", list(rules.CHANGE_OPERATIONS))
+def test_every_change_operation_is_read(op: str) -> None:
+    """Each operation of the one list is read: an empty change names its required fields."""
+    with pytest.raises(rules.RulesetInvalid) as raised:
+        rules.change_from_dict({"op": op})
+    assert raised.value.problems
+    assert all(message == "is required" for _, message in raised.value.problems)

@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from service import auth, create_app
+from service.app import create_app
+from service.ledger import tokens as ledger_tokens
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -47,7 +48,10 @@ def postgres_database() -> str:
     """A database of its own for this test worker, created fresh on the server of
     TEST_DATABASE_URL (a failure to connect fails the tests: it never skips them)."""
     base = _pg_admin_url()
-    name = "apportion_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Named after TEST_DATABASE_URL's own database, so two checkouts testing against one
+    # server (each with its own TEST_DATABASE_URL) never share a worker's database.
+    prefix = base.rsplit("/", 1)[1].split("?", 1)[0] or "apportion"
+    name = f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -92,7 +96,8 @@ def make_ledger(backend: str, folder: Path, postgres: str | None) -> Ledger:
     url = fresh_database_url(backend, folder, postgres)
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.extensions["apportion.db"].session() as session:
-        tokens = {role: auth.create_token(session, f"test {role}", role) for role in auth.ROLES}
+        tokens = {role: ledger_tokens.create_token(session, f"test {role}", role)
+                  for role in ledger_tokens.ROLES}
         session.commit()
     return Ledger(app, tokens, backend)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 import allocations
 import rules
-from service.tables import Case, Document, DocumentLine, SplitGroup, Tranche
+from service.ledger.tables import Case, Document, DocumentLine, SplitGroup, Tranche
 
 
 def check(app: Flask) -> None:

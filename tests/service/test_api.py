@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from service.schemas import ApportionmentSchema, ComparisonSchema, FundAllocationSchema
+from service.api.schemas import ApportionmentSchema, ComparisonSchema, FundAllocationSchema
 
 
 def dhr(district: str, on: str, amount: str = "4250.00", **extra: Any) -> dict[str, Any]:

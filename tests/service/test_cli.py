@@ -136,7 +136,7 @@ def test_a_ruleset_file_can_replace_the_embedded_one(tmp_path: Path) -> None:
 
 
 def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
-    from service import create_app
+    from service.app import create_app
 
     database = f"sqlite:///{tmp_path / 'tokens.sqlite3'}"
     done = run("token", "create", "--role", "finance", "--name", "Jo Bloggs", database=database)
@@ -152,7 +152,7 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     with app.extensions["apportion.db"].session() as session:
         from sqlalchemy import select
 
-        from service.tables import Token
+        from service.ledger.tables import Token
         stored = session.scalars(select(Token.digest)).all()
     assert token not in stored and len(stored) == 1
     bad = run("token", "create", "--role", "emperor", "--name", "X", database=database)

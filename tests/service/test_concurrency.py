@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service.tables import Document
+from service.ledger.tables import Document
 from tests.service import invariants
 from tests.service.conftest import BACKENDS, make_ledger
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import tempfile
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from service import auth, create_app
+from service.app import create_app
+from service.ledger import tokens
+
+pytestmark = pytest.mark.slow
 
 FOLDER = tempfile.mkdtemp(prefix="apportion-fuzz-")
 APP = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{FOLDER}/fuzz.sqlite3"})
 with APP.extensions["apportion.db"].session() as _session:
-    TOKEN = auth.create_token(_session, "fuzzer", "admin")
+    TOKEN = tokens.create_token(_session, "fuzzer", "admin")
     _session.commit()
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 schema.config.generation.update(
@@ -26,7 +30,7 @@ schema.config.generation.update(
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-def test_no_server_errors(case: schemathesis.Case) -> None:
+def test_no_server_errors(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
     """With an admin token, so the ledger's operations are exercised past authentication."""
     response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
                                       checks=[not_a_server_error, response_schema_conformance])

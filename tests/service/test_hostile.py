@@ -22,7 +22,7 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def with_(**changes: Any) -> dict[str, Any]:
-    body = json.loads(json.dumps(GOOD_DHR))
+    body: dict[str, Any] = json.loads(json.dumps(GOOD_DHR))
     body.update(changes)
     return body
 

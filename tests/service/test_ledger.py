@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from service import ledger as ledger_module
-from service.tables import AuditEvent, Document, Series, Tranche
+from service.ledger import billing as ledger_module
+from service.ledger.tables import AuditEvent, Document, Series, Tranche
 from tests.service import invariants
 from tests.service.conftest import Ledger
 

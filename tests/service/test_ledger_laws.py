@@ -19,6 +19,8 @@ from tests import strategies
 from tests.service import invariants
 from tests.service.conftest import BACKENDS, Ledger, make_ledger, postgres_database
 
+pytestmark = pytest.mark.slow
+
 DISTRICTS = [("amber-valley", None), ("erewash", None), ("chesterfield", None),
              ("high-peak", "tameside-glossop-ccg"), ("derbyshire-dales", "north-derbyshire-ccg")]
 CHANGES = [

@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from service.database import Database
-from service.tables import Base
+from service.ledger.database import Database
+from service.ledger.tables import Base
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:

@@ -128,8 +128,9 @@ def _xlsx(ledger: Ledger, client: FlaskClient) -> bytes:
     response = client.get(f"/api/v1/reports/board?year={YEAR}&format=xlsx",
                           headers=ledger.headers("viewer"))
     assert response.status_code == 200
-    assert response.mimetype.endswith("spreadsheetml.sheet")
-    return response.data
+    assert (response.mimetype or "").endswith("spreadsheetml.sheet")
+    data: bytes = response.data
+    return data
 
 
 def test_xlsx_structure(ledger: Ledger) -> None:
@@ -211,7 +212,8 @@ def test_html_page_signs_in_and_renders_with_its_chart_in_chromium(ledger: Ledge
                     f"--screenshot={shot}", "--window-size=1200,2400", file.as_uri()],
                    check=True, capture_output=True, timeout=120)
     image = Image.open(shot).convert("RGB")
-    colours = image.getcolors(maxcolors=1 << 20) or []
+    colours: list[tuple[int, tuple[int, int, int]]] = image.getcolors(  # type: ignore[assignment]
+        maxcolors=1 << 20) or []
     assert len(colours) > 50, "the screenshot is blank"
     bars = sum(count for count, (r, g, b) in colours
                if (abs(r - 0x64) < 30 and abs(g - 0x8b) < 30 and abs(b - 0xb0) < 40)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from service.schemas import ComparisonSchema
+from service.api.schemas import ComparisonSchema
 from tests.service.test_cli import run
 
 CSPS = ["amber-valley-csp", "bolsover-csp", "chesterfield-csp", "derbyshire-dales-csp",
@@ -45,6 +45,34 @@ def test_a_merger_that_moves_a_penny_outside_it_warns(client: FlaskClient) -> No
                                       "high-peak-csp", "south-derbyshire-csp"}
     assert "gets a penny more against" in warning["detail"]
     assert "North Derbyshire CSP joined" in warning["detail"]
+
+
+def test_ten_pence_to_eleven_over_six_six_two_warns_alabama(client: FlaskClient) -> None:
+    body = client.post("/api/v1/scenarios/compare", json={
+        "changes": [{"op": "set-fund-total", "fund": "grant", "total": "0.11"},
+                    {"op": "set-line-amount", "fund": "grant", "line": "formula",
+                     "amount": "0.11"}],
+        "funds": [grant("0.10", {"amber-valley-csp": "6", "bolsover-csp": "6",
+                                 "chesterfield-csp": "2"})]}).get_json()
+    assert [(r["recipient"], r["base"], r["scenario"]) for r in body["recipients"]] == [
+        ("amber-valley-csp", "0.04", "0.05"), ("bolsover-csp", "0.04", "0.05"),
+        ("chesterfield-csp", "0.02", "0.01")]
+    [warning] = body["warnings"]
+    assert (warning["kind"], warning["recipient"], warning["line"]) == (
+        "alabama", "chesterfield-csp", "funds.0.formula")
+    assert warning["detail"].startswith(
+        "Chesterfield Community Safety Partnership gets 1p less on line 'formula' of CSP grant "
+        "(£0.02 to £0.01) although the pot grows from £0.10 to £0.11")
+
+
+def test_a_line_without_an_amount_cannot_be_given_one(client: FlaskClient) -> None:
+    response = client.post("/api/v1/scenarios/compare", json={
+        "changes": [{"op": "set-line-amount", "fund": "grant", "line": "rest", "amount": "1.00"}],
+        "funds": [{"fund": {**grant("1.00", {"amber-valley-csp": "1"})["fund"], "lines": [
+            {"id": "rest", "kind": "residual", "recipient": None}]}}]})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "changes.0.line": ["line 'rest' is residual: it has no amount"]}
 
 
 def test_changes_reach_an_inline_fund_and_no_paradox_means_no_warning(

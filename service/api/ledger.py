@@ -12,20 +12,25 @@ import flask
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import audit, auth, ledger, schemas
-from service.app import Blueprint, current_ruleset, json_body, ledger_session
-from service.errors import Rejected
-from service.tables import IdempotencyRecord
+from service.api import schemas
+from service.http import auth
+from service.http.blueprint import Blueprint
+from service.http.bodies import json_body
+from service.http.context import current_ruleset, ledger_session
+from service.http.problems import Rejected
+from service.ledger import audit, billing, cases, payments
+from service.ledger.tables import IdempotencyRecord
+from service.wire import requests
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1",
                 description="The invoicing ledger: a bearer token is needed.")
 
-CASE = schemas.CaseRequestSchema()
-COST = schemas.CostRequestSchema()
-REVISION = schemas.CostRevisionSchema()
-BILLING = schemas.BillingRequestSchema()
-REBILL = schemas.RebillRequestSchema()
-PAYMENT = schemas.PaymentRequestSchema()
+CASE = requests.CaseRequestSchema()
+COST = requests.CostRequestSchema()
+REVISION = requests.CostRevisionSchema()
+BILLING = requests.BillingRequestSchema()
+REBILL = requests.RebillRequestSchema()
+PAYMENT = requests.PaymentRequestSchema()
 
 
 def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
@@ -76,8 +81,8 @@ def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tupl
 def create_case() -> Any:
     """Open a DHR case: reference, district, commission date, health body if needed."""
     data = json_body(CASE)
-    return command(lambda s: ledger.case_body(
-        s, ledger.create_case(s, current_ruleset(), data, auth.actor())))
+    return command(lambda s: cases.case_body(
+        s, cases.create_case(s, current_ruleset(), data, auth.actor())))
 
 
 @blp.route("/cases")
@@ -86,7 +91,7 @@ def create_case() -> Any:
 @blp.alt_response(200, schema=schemas.CasesSchema, description="Every case")
 def list_cases() -> Any:
     """Cases with costs, what is billed and the net invoiced per organisation."""
-    return {"cases": ledger.list_cases(ledger_session())}
+    return {"cases": cases.list_cases(ledger_session())}
 
 
 @blp.route("/cases/<reference>")
@@ -96,7 +101,7 @@ def list_cases() -> Any:
 def get_case(reference: str) -> Any:
     """One case."""
     session = ledger_session()
-    return ledger.case_body(session, ledger.find_case(session, reference))
+    return cases.case_body(session, cases.find_case(session, reference))
 
 
 @blp.route("/cases/<reference>/costs", methods=["POST"])
@@ -107,8 +112,8 @@ def get_case(reference: str) -> Any:
 def add_cost(reference: str) -> Any:
     """Add a cost tranche (item, amount, date incurred)."""
     data = json_body(COST)
-    return command(lambda s: ledger.tranche_body(ledger.add_cost(
-        s, current_ruleset(), ledger.find_case(s, reference, lock=True), data, auth.actor())))
+    return command(lambda s: cases.tranche_body(cases.add_cost(
+        s, current_ruleset(), cases.find_case(s, reference, lock=True), data, auth.actor())))
 
 
 @blp.route("/cases/<reference>/costs/<int:cost_id>", methods=["PATCH"])
@@ -119,8 +124,8 @@ def add_cost(reference: str) -> Any:
 def revise_cost(reference: str, cost_id: int) -> Any:
     """Revise a tranche's amount; billed differences settle at the next billing run."""
     amount = json_body(REVISION)["amount"]
-    return command(lambda s: ledger.tranche_body(ledger.revise_cost(
-        s, ledger.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
+    return command(lambda s: cases.tranche_body(cases.revise_cost(
+        s, cases.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
 
 
 @blp.route("/cases/<reference>/billing", methods=["POST"])
@@ -128,11 +133,11 @@ def revise_cost(reference: str, cost_id: int) -> Any:
 @auth.requires("finance")
 @blp.json_body(BILLING)
 @blp.alt_response(201, schema=schemas.DocumentsSchema, description="Documents issued")
-def billing(reference: str) -> Any:
+def bill(reference: str) -> Any:
     """A billing run at a date: one invoice or credit note per partner whose due moved."""
     on = json_body(BILLING)["date"]
-    return command(lambda s: {"documents": ledger.bill(
-        s, current_ruleset(), ledger.find_case(s, reference, lock=True), on, auth.actor())})
+    return command(lambda s: {"documents": billing.bill(
+        s, current_ruleset(), cases.find_case(s, reference, lock=True), on, auth.actor())})
 
 
 @blp.route("/cases/<reference>/rebill", methods=["POST"])
@@ -147,25 +152,25 @@ def rebill(reference: str) -> Any:
     session = ledger_session()
     if data["dry_run"]:
         try:
-            documents = ledger.rebill(session, current_ruleset(),
-                                      ledger.find_case(session, reference, lock=True),
+            documents = billing.rebill(session, current_ruleset(),
+                                      cases.find_case(session, reference, lock=True),
                                       data["date"], auth.actor(), dry_run=True)
         finally:
             session.rollback()
         return {"documents": documents, "dry_run": True}, 200
-    return command(lambda s: {"documents": ledger.rebill(
-        s, current_ruleset(), ledger.find_case(s, reference, lock=True), data["date"],
+    return command(lambda s: {"documents": billing.rebill(
+        s, current_ruleset(), cases.find_case(s, reference, lock=True), data["date"],
         auth.actor(), dry_run=False)})
 
 
 @blp.route("/invoices")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.arguments(schemas.InvoicesQuerySchema(), location="query", as_kwargs=True)
+@blp.arguments(requests.InvoicesQuerySchema(), location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.InvoicesSchema, description="Invoices and credit notes")
 def invoices(**query: Any) -> Any:
     """Invoices and credit notes, filtered by organisation, case and status."""
-    return {"invoices": ledger.list_documents(ledger_session(), **query)}
+    return {"invoices": payments.list_documents(ledger_session(), **query)}
 
 
 @blp.route("/invoices/<number>/paid", methods=["POST"])
@@ -176,25 +181,25 @@ def invoices(**query: Any) -> Any:
 def paid(number: str) -> Any:
     """Record payment of an invoice (or settlement of a credit note)."""
     on = json_body(PAYMENT)["date"]
-    return command(lambda s: ledger.pay(s, number, on, auth.actor()), 200)
+    return command(lambda s: payments.pay(s, number, on, auth.actor()), 200)
 
 
 @blp.route("/organisations/<organisation>/statement")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.arguments(schemas.StatementQuerySchema(), location="query")
+@blp.arguments(requests.StatementQuerySchema(), location="query")
 @blp.alt_response(200, schema=schemas.StatementSchema, description="The statement")
 def statement(query: dict[str, Any], organisation: str) -> Any:
     """An organisation's documents issued between two dates (inclusive), paid, outstanding."""
     if organisation not in current_ruleset().organisations:
         raise Rejected(404, f"unknown organisation {organisation!r}")
-    return ledger.statement(ledger_session(), organisation, query.get("from_"), query.get("to"))
+    return payments.statement(ledger_session(), organisation, query.get("from_"), query.get("to"))
 
 
 @blp.route("/audit")
 @blp.guarded("admin")
 @auth.requires("admin")
-@blp.arguments(schemas.AuditQuerySchema(), location="query")
+@blp.arguments(requests.AuditQuerySchema(), location="query")
 @blp.alt_response(200, schema=schemas.AuditSchema, description="Audit events, oldest first")
 def audit_log(query: dict[str, Any]) -> Any:
     """Every write: who, what, when, before and after."""

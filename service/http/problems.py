@@ -1,7 +1,8 @@
 """One error shape for every failure: RFC 9457 ``application/problem+json``.
 
-``{"type", "title", "status", "detail", "errors": {field path: [messages]}}``. Domain errors map
-to statuses here and nowhere else: unknown ids in a path 404, everything invalid 422.
+``{"type", "title", "status", "detail", "errors": {field path: [messages]}}``. Domain errors
+(:mod:`allocations`, :mod:`rules`, :mod:`service.ledger`) carry no status: they map to statuses
+here and nowhere else (unknown ids in a path 404, conflicts 409, everything invalid 422).
 """
 
 from __future__ import annotations
@@ -9,14 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import marshmallow as ma
 import orjson
 from flask import Response
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
 import allocations
 import rules
+from service.ledger import errors as ledger_errors
+from service.wire.fields import flatten
 
-__all__ = ["PROBLEM_JSON", "Rejected", "flatten", "problem", "problem_from_domain"]
+__all__ = [
+    "PROBLEM_JSON",
+    "ProblemSchema",
+    "Rejected",
+    "flatten",
+    "problem",
+    "problem_from_domain",
+    "problem_from_http",
+]
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -27,8 +40,20 @@ _TYPES = {
 }
 
 
+class ProblemSchema(ma.Schema):
+    """The problem+json body (documented in the OpenAPI for every refusal)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True)
+
+
 class Rejected(Exception):
-    """A request refused with a 4xx: unparseable or invalid body, unknown id, conflict, auth."""
+    """A request refused at the HTTP boundary with a 4xx: unparseable or invalid body, an
+    unknown id in a path, a conflicting retry, authentication and roles."""
 
     TITLES: ClassVar[dict[int, str]] = {
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -64,29 +89,6 @@ def problem(status: int, title: str, detail: str,
     return Response(orjson.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
-def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow's nested error messages into ``{"costs.0.amount": [...]}``."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if key in ("value", "key") and prefix:
-                path = prefix
-            elif key == "_schema":
-                path = prefix or "body"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            for sub, texts in flatten(value, path).items():
-                flat.setdefault(sub, []).extend(texts)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        flat[prefix or "body"] = list(messages)
-    elif isinstance(messages, list):
-        for index, value in enumerate(messages):
-            for sub, texts in flatten(value, f"{prefix}.{index}" if prefix else str(index)
-                                      ).items():
-                flat.setdefault(sub, []).extend(texts)
-    else:
-        flat[prefix or "body"] = [str(messages)]
-    return flat
 
 
 def problem_from_http(error: HTTPException) -> Response:
@@ -110,10 +112,16 @@ def problem_from_http(error: HTTPException) -> Response:
 
 
 def problem_from_domain(error: Exception, path_id: bool = False) -> Response:
-    """Map an error from :mod:`rules` or :mod:`allocations` to a problem response.
+    """Map an error from :mod:`rules`, :mod:`allocations` or the ledger to a problem response.
 
     ``path_id`` is true when the id came from the URL path: an unknown one is then a 404.
     """
+    if isinstance(error, ledger_errors.LedgerError):
+        status = (404 if isinstance(error, ledger_errors.NotFound)
+                  else 409 if isinstance(error, ledger_errors.Conflict) else 422)
+        title = Rejected.TITLES[status]
+        return problem(status, title, error.message,
+                       {error.field: [error.message]} if error.field else {})
     if isinstance(error, rules.RulesetInvalid):
         errors: dict[str, list[str]] = {}
         for path, message in error.problems:

@@ -7,15 +7,20 @@ from typing import Any
 import flask
 
 import rules
-from service import reports, reports_api, schemas, wire
-from service.app import Blueprint, current_ruleset, json_body
+from service.api import schemas
+from service.http.blueprint import Blueprint
+from service.http.bodies import json_body
+from service.http.context import current_ruleset
+from service.reports import board
+from service.reports.board import XLSX
+from service.wire import answers, requests
 
 blp = Blueprint("calculators", __name__, url_prefix="/api/v1",
                 description="Calculators: public, no token needed, nothing stored.")
 
-DHR_REQUEST = schemas.DhrRequestSchema()
-FUND_REQUEST = schemas.FundRequestSchema()
-COMPARE_REQUEST = schemas.CompareRequestSchema()
+DHR_REQUEST = requests.DhrRequestSchema()
+FUND_REQUEST = requests.FundRequestSchema()
+COMPARE_REQUEST = requests.CompareRequestSchema()
 
 
 @blp.route("/dhr/apportion", methods=["POST"])
@@ -24,8 +29,8 @@ COMPARE_REQUEST = schemas.CompareRequestSchema()
 def apportion_dhr() -> dict[str, Any]:
     """Split a review's costs among the statutory partners on the date, to the penny."""
     ruleset = current_ruleset()
-    result = rules.apportion(ruleset, wire.dhr_request(json_body(DHR_REQUEST)))
-    return wire.apportionment_body(ruleset, result)
+    result = rules.apportion(ruleset, answers.dhr_request(json_body(DHR_REQUEST)))
+    return answers.apportionment_body(ruleset, result)
 
 
 @blp.route("/funds/allocate", methods=["POST"])
@@ -34,12 +39,12 @@ def apportion_dhr() -> dict[str, Any]:
 def allocate_fund() -> dict[str, Any]:
     """Allocate a fund (an id or an inline definition) line by line to its recipients."""
     ruleset = current_ruleset()
-    fund = wire.fund_of(ruleset, wire.fund_reference(json_body(FUND_REQUEST)["fund"]))
-    return wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+    fund = answers.fund_of(ruleset, answers.fund_reference(json_body(FUND_REQUEST)["fund"]))
+    return answers.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
 
 
 @blp.route("/scenarios/compare", methods=["POST"])
-@blp.arguments(schemas.CompareQuerySchema(), location="query")
+@blp.arguments(requests.CompareQuerySchema(), location="query")
 @blp.json_body(COMPARE_REQUEST)
 @blp.alt_response(200, schema=schemas.ComparisonSchema,
                   description="Base, scenario, delta (JSON; CSV or XLSX with format=)")
@@ -48,13 +53,13 @@ def compare(query: dict[str, Any]) -> Any:
     ruleset = current_ruleset()
     body = json_body(COMPARE_REQUEST)
     result = rules.compare(
-        ruleset, wire.changes(body["changes"]), [wire.dhr_request(r) for r in body["dhr"]],
-        [wire.fund_reference(f["fund"], f"funds.{i}.fund") for i, f in enumerate(body["funds"])])
-    answer = wire.comparison_body(ruleset, result)
+        ruleset, answers.changes(body["changes"]), [answers.dhr_request(r) for r in body["dhr"]],
+        [answers.fund_reference(f["fund"], f"funds.{i}.fund") for i, f in enumerate(body["funds"])])
+    answer = answers.comparison_body(ruleset, result)
     if query["format"] == "csv":
-        return flask.Response(reports.comparison_csv(answer), mimetype="text/csv", headers={
+        return flask.Response(board.comparison_csv(answer), mimetype="text/csv", headers={
             "Content-Disposition": 'attachment; filename="whatif.csv"'})
     if query["format"] == "xlsx":
-        return flask.Response(reports.comparison_xlsx(answer), mimetype=reports_api.XLSX,
+        return flask.Response(board.comparison_xlsx(answer), mimetype=XLSX,
                               headers={"Content-Disposition": 'attachment; filename="whatif.xlsx"'})
     return answer

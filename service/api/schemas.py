@@ -1,102 +1,65 @@
-"""Wire schemas: what requests may contain (unknown fields rejected) and what answers look like.
-
-Request schemas validate the shape; :mod:`service.wire` turns loaded data into domain requests
-(where the rules report deeper problems with field paths). Response schemas document the
-bodies built by :mod:`service.wire` and are checked against real answers in the tests.
+"""Answer schemas of the JSON API: what each response body looks like, for the OpenAPI
+document (the tests check real answers against them), and the documentation-only schemas of
+inputs that the rules validate (an inline fund, a scenario change).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
-import allocations
+import rules
+from service.http.problems import ProblemSchema
+from service.wire.fields import WEIGHT_PATTERN, Money, Slug, Strict
 
 __all__ = [
     "ApportionmentSchema",
+    "ArrangementRefSchema",
     "ArrangementSchema",
     "ArrangementsSchema",
-    "CompareRequestSchema",
+    "AuditEventSchema",
+    "AuditSchema",
+    "BoardReportSchema",
+    "CaseSchema",
+    "CasesSchema",
+    "ChangeSchema",
     "ComparisonSchema",
-    "DhrRequestSchema",
+    "ContributionSchema",
+    "CoverageSchema",
+    "CspSchema",
+    "DistrictSchema",
     "DistrictsSchema",
+    "DocumentSchema",
+    "DocumentsSchema",
     "FundAllocationSchema",
-    "FundRequestSchema",
     "FundSchema",
     "FundsSchema",
     "HealthSchema",
-    "OrganisationsQuerySchema",
+    "InlineFundSchema",
+    "InvoicesSchema",
+    "LineAmountSchema",
+    "LineSchema",
+    "LineTotalSchema",
+    "NetSchema",
+    "OrganisationSchema",
     "OrganisationsSchema",
+    "PeriodSchema",
     "ProblemSchema",
+    "RecipientSchema",
+    "RoleSchema",
+    "RowSchema",
+    "ShareSchema",
+    "SideSchema",
+    "StatementSchema",
+    "TotalsSchema",
+    "TrancheSchema",
 ]
-
-MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
-SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-WEIGHT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,10})?$"
-
-
-class Money(fields.Field):  # type: ignore[type-arg]
-    """Money on the wire: a decimal string with at most two places; never a JSON number.
-
-    Loads as py-moneyed ``Money``; dumps as the two-place string.
-    """
-
-    def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
-        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
-                    "description": "money: a decimal string with at most 2 places (GBP)"}
-        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
-        self.allow_negative = allow_negative
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        try:
-            return allocations.parse_money(value, field="amount",
-                                           allow_negative=self.allow_negative)
-        except allocations.InvalidMoney as error:
-            raise ma.ValidationError(str(error).removeprefix("amount: ")) from error
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else allocations.format_money(value)
-
-
-def Slug(**kwargs: Any) -> fields.String:
-    """An id: letters, digits, ``-``, ``_``, ``.``; at most 100 characters."""
-    return fields.String(validate=validate.Regexp(SLUG_PATTERN, error="not a valid id"),
-                         **kwargs)
-
-
-class Strict(ma.Schema):
-    """Base schema: unknown fields are an error."""
-
-    class Meta:
-        unknown = ma.RAISE
-
-
-# --- requests ------------------------------------------------------------------------------------
-
-class CostSchema(Strict):
-    item = Slug(required=True, metadata={"example": "overview-author"})
-    amount = Money(required=True)
-
-
-class DhrRequestSchema(Strict):
-    district = Slug(required=True, metadata={"example": "amber-valley"})
-    date = fields.Date(required=True, metadata={"example": "2013-05-01"})
-    costs = fields.List(fields.Nested(CostSchema), required=True,
-                        validate=validate.Length(min=1, max=100))
-    health_body = Slug(allow_none=True)
-    arrangement = Slug(allow_none=True)
-    commissioned = fields.Date(allow_none=True, metadata={
-        "description": "commission date; needed by arrangements governed by it"})
-    currency = fields.String(validate=validate.OneOf(["GBP"]))
 
 
 class LineSchema(Strict):
     id = Slug(required=True)
     name = fields.String(validate=validate.Length(max=500))
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["fixed", "per-recipient", "proportional", "residual"]))
+    kind = fields.String(required=True, validate=validate.OneOf(rules.LINE_KINDS))
     amount = Money(allow_none=True)
     recipient = Slug(allow_none=True)
     recipients = fields.List(Slug(), allow_none=True, validate=validate.Length(max=1000))
@@ -123,62 +86,14 @@ class InlineFundSchema(Strict):
     currency = fields.String(validate=validate.OneOf(["GBP"]))
 
 
-class FundRef(fields.Field):  # type: ignore[type-arg]
-    """A fund id, or an inline fund definition (validated by the rules, with field paths)."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(metadata={"oneOf": [{"type": "string", "pattern": SLUG_PATTERN},
-                                             {"$ref": "#/components/schemas/InlineFund"}]},
-                         **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict):
-            return value
-        raise ma.ValidationError("a fund id (string) or an inline fund definition (object)")
-
-
-class FundRequestSchema(Strict):
-    fund = FundRef(required=True)
-
-
 class ChangeSchema(ma.Schema):
     """A scenario change; ``op`` says which, the other fields depend on it."""
 
     class Meta:
         unknown = ma.INCLUDE
 
-    op = fields.String(required=True, validate=validate.OneOf([
-        "end-organisation", "replace-organisation", "add-organisation", "set-role-weight",
-        "set-policy", "add-contribution", "merge-csps", "set-fund-total", "set-weights"]))
+    op = fields.String(required=True, validate=validate.OneOf(list(rules.CHANGE_OPERATIONS)))
 
-
-class Change(fields.Field):  # type: ignore[type-arg]
-    """A change object passed to the rules, which validate it by operation."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(metadata={"$ref": "#/components/schemas/Change"}, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ma.ValidationError("a change is an object with an \"op\"")
-        return value
-
-
-class CompareRequestSchema(Strict):
-    changes = fields.List(Change(), required=True, validate=validate.Length(max=100))
-    dhr = fields.List(fields.Nested(DhrRequestSchema), load_default=list,
-                      validate=validate.Length(max=5000))
-    funds = fields.List(fields.Nested(FundRequestSchema), load_default=list,
-                        validate=validate.Length(max=100))
-
-
-class OrganisationsQuerySchema(Strict):
-    date = fields.Date(metadata={"description": "default: today"})
-
-
-# --- answers -------------------------------------------------------------------------------------
 
 class PeriodSchema(ma.Schema):
     from_ = fields.Date(data_key="from", required=True)
@@ -385,63 +300,6 @@ class HealthSchema(ma.Schema):
     ruleset = fields.Dict(required=True)
 
 
-class ProblemSchema(ma.Schema):
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         required=True)
-
-
-# --- the ledger ----------------------------------------------------------------------------------
-
-REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$"
-
-
-class CaseRequestSchema(Strict):
-    reference = fields.String(required=True, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
-        metadata={"example": "DHR-2013-02"})
-    district = Slug(required=True)
-    commissioned = fields.Date(required=True)
-    health_body = Slug(allow_none=True)
-
-
-class CostRequestSchema(Strict):
-    item = Slug(required=True, metadata={"example": "overview-author"})
-    amount = Money(required=True)
-    incurred = fields.Date(required=True)
-
-
-class CostRevisionSchema(Strict):
-    amount = Money(required=True)
-
-
-class BillingRequestSchema(Strict):
-    date = fields.Date(required=True)
-
-
-class RebillRequestSchema(Strict):
-    date = fields.Date(required=True)
-    dry_run = fields.Boolean(load_default=False)
-
-
-class PaymentRequestSchema(Strict):
-    date = fields.Date(required=True)
-
-
-class InvoicesQuerySchema(Strict):
-    organisation = Slug()
-    case = fields.String(validate=validate.Regexp(REFERENCE_PATTERN))
-    status = fields.String(validate=validate.OneOf(["open", "paid"]))
-
-
-class StatementQuerySchema(Strict):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-
-
 class TrancheSchema(ma.Schema):
     id = fields.Integer(required=True)
     item = fields.String(required=True)
@@ -518,17 +376,6 @@ class AuditSchema(ma.Schema):
     events = fields.List(fields.Nested(AuditEventSchema), required=True)
 
 
-class AuditQuerySchema(Strict):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
-    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
-
-
-class ReportQuerySchema(Strict):
-    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
-                         metadata={"example": "2013-14"})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
-
-
 class BoardReportSchema(ma.Schema):
     year = fields.String(required=True)
     from_ = fields.Date(data_key="from", required=True)
@@ -538,7 +385,3 @@ class BoardReportSchema(ma.Schema):
     funds = fields.List(fields.Dict(), required=True)
     arrangements = fields.List(fields.Dict(), required=True)
     membership = fields.List(fields.Dict(), required=True)
-
-
-class CompareQuerySchema(Strict):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))

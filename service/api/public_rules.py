@@ -7,19 +7,21 @@ from typing import Any
 
 from werkzeug.exceptions import NotFound
 
-from service import schemas, wire
-from service.app import Blueprint, current_ruleset
+from service.api import schemas
+from service.http.blueprint import Blueprint
+from service.http.context import current_ruleset
+from service.wire import answers, requests
 
 blp = Blueprint("rules", __name__, url_prefix="/api/v1",
                 description="The rules in use: public, no token needed.")
 
 
 @blp.route("/organisations")
-@blp.arguments(schemas.OrganisationsQuerySchema(), location="query", as_kwargs=True)
+@blp.arguments(requests.OrganisationsQuerySchema(), location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.OrganisationsSchema, description="Active on the date")
 def organisations(date: date | None = None) -> dict[str, Any]:
     """Organisations active on a date (default today), and whether each is statutory then."""
-    return wire.organisations_body(current_ruleset(), date or _today())
+    return answers.organisations_body(current_ruleset(), date or _today())
 
 
 def _today() -> date:
@@ -30,14 +32,14 @@ def _today() -> date:
 @blp.alt_response(200, schema=schemas.DistrictsSchema, description="Districts and CSPs")
 def districts() -> dict[str, Any]:
     """Districts with their council, CSP and health coverage over time; CSPs."""
-    return wire.districts_body(current_ruleset())
+    return answers.districts_body(current_ruleset())
 
 
 @blp.route("/arrangements")
 @blp.alt_response(200, schema=schemas.ArrangementsSchema, description="Every arrangement")
 def arrangements() -> dict[str, Any]:
     """Cost-sharing arrangements: roles in order, policies, sources."""
-    return {"arrangements": [wire.arrangement_body(a)
+    return {"arrangements": [answers.arrangement_body(a)
                              for a in current_ruleset().arrangements.values()]}
 
 
@@ -50,14 +52,14 @@ def arrangement(arrangement_id: str) -> dict[str, Any]:
     if found is None:
         raise NotFound(f"unknown arrangement {arrangement_id!r}; known: "
                        f"{', '.join(current_ruleset().arrangements)}")
-    return wire.arrangement_body(found)
+    return answers.arrangement_body(found)
 
 
 @blp.route("/funds")
 @blp.alt_response(200, schema=schemas.FundsSchema, description="Every fund")
 def funds() -> dict[str, Any]:
     """Fund definitions: year, total, recipients and ordered lines."""
-    return {"funds": [wire.fund_body(f) for f in current_ruleset().funds.values()]}
+    return {"funds": [answers.fund_body(f) for f in current_ruleset().funds.values()]}
 
 
 @blp.route("/funds/<fund_id>")
@@ -68,4 +70,4 @@ def fund(fund_id: str) -> dict[str, Any]:
     found = current_ruleset().funds.get(fund_id)
     if found is None:
         raise NotFound(f"unknown fund {fund_id!r}; known: {', '.join(current_ruleset().funds)}")
-    return wire.fund_body(found)
+    return answers.fund_body(found)

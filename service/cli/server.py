@@ -6,8 +6,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from service import auth
 from service.app import create_app
+from service.ledger.tokens import create_token, token_count
 
 __all__ = ["run"]
 
@@ -30,8 +30,8 @@ def run(host: str, port: int, workers: int, ruleset: str | None = None) -> None:
     """Serve until interrupted. The ruleset is loaded (and validated) before forking."""
     app = create_app(ruleset=ruleset)
     with app.extensions["apportion.db"].session() as session:
-        if auth.token_count(session) == 0:
-            token = auth.create_token(session, "initial admin", "admin", actor="apportion serve")
+        if token_count(session) == 0:
+            token = create_token(session, "initial admin", "admin", actor="apportion serve")
             session.commit()
             print("apportion: a new instance: its admin token (shown only now, keep it safe):\n"
                   f"  {token}", flush=True)

@@ -11,6 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 APPORTION = str(Path(sys.executable).parent / "apportion")
 
 

@@ -1,61 +1,25 @@
-"""Bearer tokens (stored as SHA-256 digests) and roles: viewer < finance < admin."""
+"""Who is calling: a bearer token checked against the ledger's tokens, and its role."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import audit
-from service.errors import Rejected
-from service.tables import Token
+from service.http.context import ledger_session
+from service.http.problems import Rejected
+from service.ledger.tables import Token
+from service.ledger.tokens import ROLES, find_token
 
-__all__ = ["COOKIE", "ROLES", "actor", "create_token", "find_token", "requires", "token_count"]
-
-#: Roles in increasing power; each includes the ones before it.
-ROLES = ("viewer", "finance", "admin")
+__all__ = ["COOKIE", "actor", "requires"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def create_token(session: Session, name: str, role: str, actor: str = "system") -> str:
-    """Create a token and return it: the only time it is ever shown (only its digest is kept)."""
-    if role not in ROLES:
-        raise Rejected(422, f"role must be one of {', '.join(ROLES)}", {"role": ["unknown role"]})
-    if not name.strip() or len(name) > 200:
-        raise Rejected(422, "give the token a name (at most 200 characters)",
-                       {"name": ["required"]})
-    token = "apn_" + secrets.token_urlsafe(32)
-    row = Token(name=name, role=role, digest=_digest(token), created_at=audit.now())
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "create-token", "token", row.id, None,
-                 {"name": name, "role": role})
-    return token
-
-
-def token_count(session: Session) -> int:
-    """How many tokens exist."""
-    return len(session.scalars(select(Token.id)).all())
-
-
 #: The cookie the report pages' sign-in form sets (HttpOnly, SameSite=Strict).
 COOKIE = "apportion_session"
-
-
-def find_token(session: Session, token: str) -> Token | None:
-    """The stored token matching ``token``, if any."""
-    return session.scalar(select(Token).where(Token.digest == _digest(token))) if token else None
 
 
 def _authenticate(session: Session, cookie: bool) -> Token:
@@ -79,8 +43,6 @@ def requires(role: str, cookie: bool = False) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            from service.app import ledger_session
-
             token = _authenticate(ledger_session(), cookie)
             if ROLES.index(token.role) < ROLES.index(role):
                 raise Rejected(403, f"this needs the {role} role; your token is {token.role}")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.tables import AuditEvent
+from service.ledger.tables import AuditEvent
 
 __all__ = ["events", "now", "record"]
 

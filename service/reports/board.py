@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 import allocations
 import rules
-from service.tables import Document
+from service.ledger.tables import Document
 
 __all__ = [
     "BoardReport",
@@ -42,6 +42,9 @@ __all__ = [
 DHR_COLUMNS = ("billed", "invoiced", "credited", "paid", "outstanding")
 GBP_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
 
+
+#: The media type of an XLSX workbook.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def pounds(pence: int) -> Decimal:
     """Pence as an exact Decimal of pounds (for spreadsheet cells and charts)."""
@@ -295,6 +298,22 @@ def comparison_xlsx(body: dict[str, Any]) -> bytes:
                [[row[kind], row["name"], Decimal(row["base"]), Decimal(row["scenario"]),
                  Decimal(row["delta"])] for row in body[f"{kind}s"]], 2)
     return _workbook_bytes(workbook)
+
+
+def report_year(value: str | None) -> str:
+    """``value`` if it is a financial year such as ``2013-14``.
+
+    Raises:
+        RequestInvalid: naming ``year``, when it is missing or not a financial year.
+    """
+    try:
+        if value is None:
+            raise ValueError("give a financial year such as 2013-14")
+        year_bounds(value)
+    except ValueError as error:
+        message = error.message if isinstance(error, rules.RulesError) else str(error)
+        raise rules.RequestInvalid(message, field="year") from None
+    return value
 
 
 def year_bounds(year: str) -> tuple[date, date]:

@@ -19,7 +19,9 @@ import marshmallow as ma
 
 import allocations
 import rules
-from service import errors, schemas, wire
+from service.ledger.errors import LedgerError
+from service.wire import answers, requests
+from service.wire.fields import flatten
 
 __all__ = ["main"]
 
@@ -48,7 +50,7 @@ def _load(schema: ma.Schema, data: object) -> Any:
     try:
         return schema.load(data)  # type: ignore[arg-type]
     except ma.ValidationError as error:
-        problems = errors.flatten(error.messages)
+        problems = flatten(error.messages)
         _fail("; ".join(f"{path}: {' '.join(texts)}" for path, texts in problems.items()))
 
 
@@ -61,6 +63,8 @@ def _domain(call: Callable[[], Any]) -> Any:
         _fail(f"{error.field}: {error.message}" if error.field else error.message)
     except allocations.AllocationError as error:
         _fail(str(error))
+    except LedgerError as error:
+        _fail(f"{error.field}: {error.message}" if error.field else error.message)
 
 
 def _read_json(path: str) -> Any:
@@ -155,10 +159,10 @@ def dhr(district: str, on: str, costs: tuple[str, ...], health_body: str | None,
                        ("commissioned", commissioned)):
         if value is not None:
             data[key] = value
-    loaded = _load(schemas.DhrRequestSchema(), data)
+    loaded = _load(requests.DhrRequestSchema(), data)
     ruleset = _ruleset(ruleset_path)
-    body = _domain(lambda: wire.apportionment_body(
-        ruleset, rules.apportion(ruleset, wire.dhr_request(loaded))))
+    body = _domain(lambda: answers.apportionment_body(
+        ruleset, rules.apportion(ruleset, answers.dhr_request(loaded))))
     _emit(as_json, body, _dhr_human)
 
 
@@ -192,12 +196,12 @@ def fund(fund_id: str | None, file: str | None, as_json: bool, ruleset_path: str
         raw = _read_json(file)
         if isinstance(raw, dict) and set(raw) == {"fund"}:
             raw = raw["fund"]
-    loaded = _load(schemas.FundRequestSchema(), {"fund": raw})
+    loaded = _load(requests.FundRequestSchema(), {"fund": raw})
     ruleset = _ruleset(ruleset_path)
 
     def run() -> dict[str, Any]:
-        chosen = wire.fund_of(ruleset, wire.fund_reference(loaded["fund"]))
-        return wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, chosen))
+        chosen = answers.fund_of(ruleset, answers.fund_reference(loaded["fund"]))
+        return answers.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, chosen))
 
     _emit(as_json, _domain(run), _fund_human)
 
@@ -240,16 +244,16 @@ def _warnings_human(warnings: list[dict[str, Any]]) -> str:
 @ruleset_option
 def whatif(file: str, as_json: bool, ruleset_path: str | None) -> None:
     """Compare DHR splits and fund allocations under a scenario's changes."""
-    loaded = _load(schemas.CompareRequestSchema(), _read_json(file))
+    loaded = _load(requests.CompareRequestSchema(), _read_json(file))
     ruleset = _ruleset(ruleset_path)
 
     def run() -> dict[str, Any]:
         result = rules.compare(
-            ruleset, wire.changes(loaded["changes"]),
-            [wire.dhr_request(r) for r in loaded["dhr"]],
-            [wire.fund_reference(f["fund"], f"funds.{i}.fund")
+            ruleset, answers.changes(loaded["changes"]),
+            [answers.dhr_request(r) for r in loaded["dhr"]],
+            [answers.fund_reference(f["fund"], f"funds.{i}.fund")
              for i, f in enumerate(loaded["funds"])])
-        return wire.comparison_body(ruleset, result)
+        return answers.comparison_body(ruleset, result)
 
     _emit(as_json, _domain(run), _whatif_human)
 
@@ -267,9 +271,9 @@ def _organisations_human(body: dict[str, Any]) -> str:
 @ruleset_option
 def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> None:
     """List the organisations active on a date and whether each is statutory."""
-    query = _load(schemas.OrganisationsQuerySchema(), {"date": on} if on else {})
+    query = _load(requests.OrganisationsQuerySchema(), {"date": on} if on else {})
     ruleset = _ruleset(ruleset_path)
-    _emit(as_json, wire.organisations_body(ruleset, query.get("date") or date.today()),
+    _emit(as_json, answers.organisations_body(ruleset, query.get("date") or date.today()),
           _organisations_human)
 
 
@@ -283,7 +287,7 @@ def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> No
 @ruleset_option
 def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
     """Run the service under gunicorn (a production WSGI server)."""
-    from service.server import run
+    from service.cli.server import run
 
     _domain(lambda: run(host, port, workers, ruleset_path))
 
@@ -297,25 +301,24 @@ def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
 @ruleset_option
 def report(year: str, fmt: str, output: str, ruleset_path: str | None) -> None:
     """Write the board report of a financial year (ledger: DATABASE_URL or the instance)."""
-    from service import reports
     from service.app import create_app
+    from service.reports import board
+    from service.reports.html import render_html
 
     def run() -> bytes:
         app = create_app(ruleset=ruleset_path)
         with app.app_context(), app.extensions["apportion.db"].session() as session:
-            figures = reports.board_report(session, app.extensions["apportion.ruleset"], year)
+            figures = board.board_report(session, app.extensions["apportion.ruleset"], year)
             if fmt == "csv":
-                return reports.report_csv(figures).encode()
+                return board.report_csv(figures).encode()
             if fmt == "xlsx":
-                return reports.report_xlsx(figures)
+                return board.report_xlsx(figures)
             if fmt == "json":
-                return json.dumps(reports.report_json(figures), indent=2).encode()
-            from service.reports_api import render_html
-
+                return json.dumps(board.report_json(figures), indent=2).encode()
             return render_html(figures).encode()
 
     try:
-        reports.year_bounds(year)
+        board.year_bounds(year)
     except ValueError as error:
         _fail(f"--year: {error}")
     if output == "-" and fmt == "xlsx":
@@ -341,20 +344,17 @@ def token() -> None:
 @click.option("--name", required=True, help="Whose token it is, e.g. \"Jo Bloggs\".")
 def token_create(role: str, name: str) -> None:
     """Create a token and print it once (only its digest is stored)."""
-    from service import auth
     from service.app import create_app
+    from service.ledger.tokens import create_token
 
     def run() -> str:
         app = create_app()
         with app.extensions["apportion.db"].session() as session:
-            created = auth.create_token(session, name, role, actor="apportion token create")
+            created = create_token(session, name, role, actor="apportion token create")
             session.commit()
         return created
 
-    try:
-        click.echo(_domain(run))
-    except errors.Rejected as error:
-        _fail(error.detail)
+    click.echo(_domain(run))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,21 @@
+"""The JSON API under ``/api/v1``: one blueprint per part, documented in OpenAPI 3.
+
+Views are thin: load the request with its one schema, call the domain, build the answer.
+"""
+
+from __future__ import annotations
+
+from service.api import calculators, ledger, public_rules, reports
+from service.api.schemas import ChangeSchema, InlineFundSchema
+from service.http.blueprint import Api
+
+__all__ = ["register"]
+
+
+def register(api: Api) -> None:
+    """Register every JSON blueprint and the shared OpenAPI components on ``api``."""
+    api.spec.components.schema("InlineFund", schema=InlineFundSchema)
+    api.spec.components.schema("Change", schema=ChangeSchema)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for part in (public_rules, calculators, ledger, reports):
+        api.register_blueprint(part.blp)

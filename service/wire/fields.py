@@ -1,0 +1,98 @@
+"""Wire fields shared by every input format: money as a decimal string, ids, strict schemas.
+
+Not HTTP-specific: the API, the CLI and the pages validate with the same fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+import allocations
+
+__all__ = [
+    "MONEY_PATTERN",
+    "REFERENCE_PATTERN",
+    "SLUG_PATTERN",
+    "WEIGHT_PATTERN",
+    "Money",
+    "Slug",
+    "Strict",
+    "flatten",
+]
+
+
+MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+WEIGHT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,10})?$"
+
+
+class Money(fields.Field):  # type: ignore[type-arg]
+    """Money on the wire: a decimal string with at most two places; never a JSON number.
+
+    Loads as py-moneyed ``Money``; dumps as the two-place string.
+    """
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
+        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
+                    "description": "money: a decimal string with at most 2 places (GBP)"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+        self.allow_negative = allow_negative
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return allocations.parse_money(value, field="amount",
+                                           allow_negative=self.allow_negative)
+        except allocations.InvalidMoney as error:
+            raise ma.ValidationError(str(error).removeprefix("amount: ")) from error
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else allocations.format_money(value)
+
+
+def Slug(**kwargs: Any) -> fields.String:
+    """An id: letters, digits, ``-``, ``_``, ``.``; at most 100 characters."""
+    return fields.String(validate=validate.Regexp(SLUG_PATTERN, error="not a valid id"),
+                         **kwargs)
+
+
+class Strict(ma.Schema):
+    """Base schema: unknown fields are an error."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$"
+
+
+def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested error messages into ``{"costs.0.amount": [...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key in ("value", "key") and prefix:
+                path = prefix
+            elif key == "_schema":
+                path = prefix or "body"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for sub, texts in flatten(value, path).items():
+                flat.setdefault(sub, []).extend(texts)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            for sub, texts in flatten(value, f"{prefix}.{index}" if prefix else str(index)
+                                      ).items():
+                flat.setdefault(sub, []).extend(texts)
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat

@@ -1,0 +1,1 @@
+"""Tests against the real server: gunicorn with several workers, over sockets."""
