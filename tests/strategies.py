@@ -9,6 +9,7 @@ from fractions import Fraction
 import attrs
 from hypothesis import strategies as st
 
+import rules
 from allocations import from_minor
 
 #: Money amounts as integer pence (up to £10 billion either way).
@@ -131,3 +132,31 @@ def exact_line_scenarios(draw: st.DrawFn) -> tuple[LineSpec, LineSpec]:
             draw, {**kept, **{n: w for n, w in other.weights.items() if n not in kept}})
         return base, LineSpec(draw(st.integers(0, 1000)) * int(sum(weights.values())), weights)
     return base, side()
+
+
+#: Cost items a split may see (contributions name one of them).
+ITEMS = ("panel-chair", "overview-author")
+PARTNER_NAMES = ("police", "council", "probation", "fire", "health", "district", "crc", "opcc")
+
+
+@st.composite
+def resolved_splits(draw: st.DrawFn) -> rules.ResolvedSplit:
+    """A resolved split: 1-7 partners with weights (not all zero), maybe a contribution."""
+    names = draw(st.lists(st.sampled_from(PARTNER_NAMES[:-1]), min_size=1, max_size=7,
+                          unique=True))
+    weights = [Fraction(draw(st.integers(0, 4))) for _ in names]
+    if not any(weights):
+        weights[0] = Fraction(1)
+    partners = tuple(rules.Partner(n, f"role-{n}", w) for n, w in zip(names, weights,
+                                                                       strict=True))
+    contributions: tuple[rules.Contribution, ...] = ()
+    if draw(st.booleans()):
+        cap = draw(st.one_of(st.none(), positive_pence.map(from_minor)))
+        contributions = (rules.Contribution(
+            draw(st.sampled_from(["opcc", names[0]])), draw(st.sampled_from(ITEMS)),
+            Decimal(draw(st.integers(1, 100))), cap),)
+    return rules.ResolvedSplit("arrangement", date(2013, 4, 1), partners, contributions)
+
+
+#: A tranche as the settlement core sees it: (item, pence >= 0).
+tranche_costs = st.tuples(st.sampled_from(ITEMS), st.integers(0, 10**9))
