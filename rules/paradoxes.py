@@ -260,13 +260,14 @@ def _middle(values: Iterable[Fraction]) -> Fraction:
 # --- the splits of results ----------------------------------------------------------------------
 
 def line_split(line: allocations.LineResult, key: str, label: str) -> Split | None:
-    """A fund line as a split (``None`` for a line without exact shares: nothing can be said
-    about its rounding)."""
-    if not line.recipients or len(line.quotas) != len(line.recipients):
+    """A fund line as a split (``None`` for a line that gave nobody anything)."""
+    if not line.recipients:
         return None
+    quotas = (tuple(Fraction(n, line.quota_denominator) for n in line.quota_numerators)
+              if line.quota_numerators else tuple(Fraction(a) for a in line.minor_shares))
     weights = line.weights or (Fraction(1),) * len(line.recipients)
     parts = tuple(Part(str(r), w, q, a) for r, w, q, a in zip(
-        line.recipients, weights, line.quotas, line.minor_shares, strict=True))
+        line.recipients, weights, quotas, line.minor_shares, strict=True))
     return Split(key, label, allocations.to_minor(line.amount), parts)
 
 
