@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve assets test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents clean
+.PHONY: serve assets test tools lint typecheck bench bench-paradoxes bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ tools:
 test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-paradoxes bench-documents
 
 bench-documents: $(STAMP)
 	$(BIN)/python benchmarks/documents.py
@@ -43,6 +43,9 @@ bench-reports: $(STAMP)
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py
+
+bench-paradoxes: $(STAMP)
+	$(BIN)/python benchmarks/paradoxes.py
 
 bench-whatif: $(STAMP)
 	$(BIN)/python benchmarks/whatif.py
