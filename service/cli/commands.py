@@ -278,7 +278,22 @@ def _whatif_human(body: dict[str, Any]) -> str:
     parts.append(_table(["", "Base", "Scenario", "Delta"], [[
         "Total", _money(totals["base"]), _money(totals["scenario"]), _money(totals["delta"])]],
         {1, 2, 3}))
+    parts.append(_warnings_human(body["warnings"]))
     return "\n\n".join(parts)
+
+
+_PARADOX_TITLES = {"alabama": "Alabama paradox", "population": "Population paradox",
+                   "new-member": "New-member paradox"}
+
+
+def _warnings_human(warnings: list[dict[str, Any]]) -> str:
+    if not warnings:
+        return "Warnings: none (no recipient moved against its exact share by rounding)"
+    lines = [f"Warnings ({len(warnings)})"]
+    for warning in warnings:
+        lines.append(f"\n! {_PARADOX_TITLES.get(warning['kind'], warning['kind'])}: "
+                     f"{warning['detail']}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -397,6 +412,40 @@ def token_create(role: str, name: str) -> None:
             created = create_token(session, name, role, actor="apportion token create")
             session.commit()
         return created
+
+    click.echo(_domain(run))
+
+
+@cli.group()
+def user() -> None:
+    """Manage the accounts people sign in to the web app with."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="The person's email address (they sign in with it).")
+@click.option("--name", required=True, help="Their name, e.g. \"Jo Bloggs\".")
+@click.option("--role", required=True, type=click.Choice(["viewer", "finance", "admin"]))
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of making a one-time one.")
+def user_create(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create an account and print its one-time password (only an Argon2 hash is stored)."""
+    from service import accounts
+    from service.app import create_app
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+
+    def run() -> str:
+        app = create_app()
+        with app.extensions["apportion.db"].session() as session:
+            try:
+                created, given = accounts.create_user(session, email, name, role,
+                                                      "apportion user create", password)
+            except accounts.AccountInvalid as error:
+                _fail(f"--{error.field.replace('_', '-')}: {error.message}")
+            session.commit()
+        return f"{created.email} ({created.role}) created" if password_stdin else given
 
     click.echo(_domain(run))
 
