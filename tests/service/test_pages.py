@@ -333,3 +333,32 @@ def test_no_form_input_however_bad_gives_a_server_error(tmp_path_factory: pytest
         post()
     finally:
         ledger.dispose()
+
+
+def test_an_admin_manages_accounts_but_cannot_lock_themself_out(ledger: Ledger) -> None:
+    client = ledger.sign_in("admin")
+    status, _, html = _form(client, "/admin/users", {"name": "Pat", "email": "pat@example.org",
+                                                     "role": "finance"})
+    assert status == 201
+    found = re.search(r'id="one-time-password">([^<]+)<', html)
+    assert found
+    with ledger.app.extensions["apportion.db"].session() as session:
+        assert accounts.authenticate(session, "pat@example.org", found.group(1)).role == \
+            "finance"
+        session.commit()
+        pat = session.scalar(select(User.id).where(User.email == "pat@example.org"))
+        me = session.scalar(select(User.id).where(User.email == "admin@example.org"))
+    status, _, html = _form(client, "/admin/users", {"name": "", "email": "nope",
+                                                     "role": "finance"})
+    assert status == 400 and [h for h, _ in _summary(html)] == ["#email"]
+    status, _, html = _form(client, f"/admin/users/{me}", {"role": "viewer", "active": "yes"},
+                            "/admin/users")
+    assert status == 400 and _summary(html)[0][0] == f"#role-{me}"
+    status, location, _ = _form(client, f"/admin/users/{pat}", {"role": "finance",
+                                                                "active": "no"},
+                                "/admin/users")
+    assert (status, location) == (303, "/admin/users")
+    with ledger.app.extensions["apportion.db"].session() as session, \
+            pytest.raises(accounts.SignInRefused):
+        accounts.authenticate(session, "pat@example.org", found.group(1))
+    assert client.get("/admin/users").status_code == 200  # still an admin
