@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.mailbox import Mailbox
 from tests.server.conftest import start_server
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -21,8 +22,10 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_nothing_on_the_real_server(backend: str, tmp_path: Path) -> None:
-    server = start_server(backend, tmp_path, workers=2)
+def test_schemathesis_finds_nothing_on_the_real_server(backend: str, tmp_path: Path,
+                                                       mailbox: Mailbox) -> None:
+    # With a mail server, so sending a document is exercised too (without one it is a 503).
+    server = start_server(backend, tmp_path, workers=2, env={"SMTP_URL": mailbox.url})
     seconds = os.environ.get("APPORTION_FUZZ_SECONDS", "60")
     try:
         run = subprocess.run(
