@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import allocations
 import rules
-from service.ledger import audit
+from service.ledger import audit, settlement
 from service.ledger.money import pence
 from service.ledger.payments import document_body
 from service.ledger.tables import Case, Document, DocumentLine, Series, SplitGroup, Tranche
@@ -87,72 +87,78 @@ def rebill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor
 
 def _settle(session: Session, case: Case, on: date, actor: str, action: str,
             preview: bool = False) -> list[dict[str, Any]]:
+    """Load the case's groups and what is documented, let :func:`settlement.settle` decide,
+    and record its decisions (documents with numbers, transfer lines, audit events)."""
     groups = list(session.scalars(select(SplitGroup).where(SplitGroup.case_id == case.id)
                                   .order_by(SplitGroup.id)))
     tranches = list(session.scalars(select(Tranche).where(
         Tranche.case_id == case.id, Tranche.split_id.is_not(None)).order_by(Tranche.id)))
-    documented: dict[tuple[int, str], int] = defaultdict(int)
-    for split_id, organisation, amount in session.execute(
-            select(DocumentLine.split_id, DocumentLine.organisation, DocumentLine.amount)
-            .where(DocumentLine.case_id == case.id)):
-        documented[(split_id, organisation)] += amount
-    deltas: dict[str, dict[int, int]] = {}
-    for group in groups:
-        members = [t for t in tranches if t.split_id == group.id]
-        owed: dict[str, int] = defaultdict(int)
-        if members:
-            split = rules.ResolvedSplit.from_dict(json.loads(group.data))
-            costs = [rules.Cost(t.item, allocations.from_minor(t.amount)) for t in members]
-            for share in split.shares(costs):
-                owed[share.organisation] += allocations.to_minor(share.amount)
-        organisations = list(owed) + [o for (g, o) in documented if g == group.id
-                                      and o not in owed]
-        for organisation in organisations:
-            delta = owed[organisation] - documented[(group.id, organisation)]
-            if delta:
-                deltas.setdefault(organisation, {})[group.id] = delta
+    decided = settlement.settle(
+        [settlement.Group(g.id, rules.ResolvedSplit.from_dict(json.loads(g.data)),
+                          tuple(settlement.BilledTranche(t.item, t.amount)
+                                for t in tranches if t.split_id == g.id))
+         for g in groups],
+        _documented(session, case), _issued(session, case))
     run = str(uuid.uuid4())
     issued = []
-    if deltas and not preview:
+    if decided.documents and not preview:
         # Lock both number series in one fixed order before taking any number, so two runs
         # issuing invoices and credit notes in different orders cannot deadlock.
         session.execute(select(Series.name).order_by(Series.name).with_for_update()).all()
-    for organisation, lines in deltas.items():
-        if sum(lines.values()) == 0:  # moved between groups, owes the same: no document
+    for decision in decided.decisions:
+        if decision.kind is None:
             if not preview:
-                for split_id, amount in lines.items():
-                    session.add(DocumentLine(case_id=case.id, organisation=organisation,
+                for split_id, amount in decision.lines:
+                    session.add(DocumentLine(case_id=case.id, organisation=decision.organisation,
                                              split_id=split_id, document_id=None, amount=amount))
                 audit.record(session, actor, f"{action}:transfer", "case", case.reference, None,
-                             {"organisation": organisation, "run": run,
-                              "lines": {str(k): pence(v) for k, v in lines.items()}})
+                             {"organisation": decision.organisation, "run": run,
+                              "lines": {str(k): pence(v) for k, v in decision.lines}})
             continue
-        issued.append(_issue(session, case, organisation, lines, on, run, actor, action,
-                             preview))
+        issued.append(_issue(session, case, decision, on, run, actor, action, preview))
     if not preview:
         for tranche in tranches:
             tranche.billed_amount = tranche.amount
     return issued
 
 
-def _issue(session: Session, case: Case, organisation: str, lines: dict[int, int], on: date,
-           run: str, actor: str, action: str, preview: bool) -> dict[str, Any]:
-    total = sum(lines.values())
-    kind = "credit-note" if total < 0 else "invoice"  # never zero: see _settle
-    corrects = session.scalar(select(Document.number).where(
-        Document.case_id == case.id, Document.organisation == organisation)
-        .order_by(Document.id.desc()).limit(1))
+def _documented(session: Session, case: Case) -> dict[tuple[int, str], int]:
+    documented: dict[tuple[int, str], int] = defaultdict(int)
+    for split_id, organisation, amount in session.execute(
+            select(DocumentLine.split_id, DocumentLine.organisation, DocumentLine.amount)
+            .where(DocumentLine.case_id == case.id)):
+        documented[(split_id, organisation)] += amount
+    return documented
+
+
+def _issued(session: Session, case: Case) -> list[settlement.IssuedDocument]:
+    lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for document_id, split_id, amount in session.execute(
+            select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.amount)
+            .where(DocumentLine.case_id == case.id, DocumentLine.document_id.is_not(None))
+            .order_by(DocumentLine.id)):
+        if document_id is not None:
+            lines[document_id].append((split_id, amount))
+    return [settlement.IssuedDocument(d.number, d.organisation, tuple(lines[d.id]))
+            for d in session.scalars(select(Document).where(Document.case_id == case.id)
+                                     .order_by(Document.id))]
+
+
+def _issue(session: Session, case: Case, decision: settlement.Decision, on: date, run: str,
+           actor: str, action: str, preview: bool) -> dict[str, Any]:
+    kind = decision.kind or "invoice"  # never None here: transfers issue no document
     number = None if preview else _next_number(session, kind)
     document = Document(number=number or "", kind=kind, case_id=case.id,
-                        organisation=organisation, amount=total, issued=on, status="open",
-                        corrects=corrects, run=run)
+                        organisation=decision.organisation, amount=decision.amount, issued=on,
+                        status="open", corrects=decision.corrects[0] if decision.corrects
+                        else None, run=run)
     if preview:
         return document_body(document, case.reference) | {"number": None}
     session.add(document)
     session.flush()
-    for split_id, amount in lines.items():
-        session.add(DocumentLine(case_id=case.id, organisation=organisation, split_id=split_id,
-                                 document_id=document.id, amount=amount))
+    for split_id, amount in decision.lines:
+        session.add(DocumentLine(case_id=case.id, organisation=decision.organisation,
+                                 split_id=split_id, document_id=document.id, amount=amount))
     body = document_body(document, case.reference)
     audit.record(session, actor, f"{action}:issue", "document", document.number, None, body)
     return body
