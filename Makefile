@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve assets test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
+.PHONY: serve assets test tools lint typecheck bench bench-paradoxes bench-split bench-whatif bench-service bench-ledger bench-reports clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,16 @@ tools:
 test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger bench-reports
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-paradoxes
 
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/reports.py
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py
+
+bench-paradoxes: $(STAMP)
+	$(BIN)/python benchmarks/paradoxes.py
 
 bench-whatif: $(STAMP)
 	$(BIN)/python benchmarks/whatif.py

@@ -24,6 +24,7 @@ from rules.funds import LINE_KINDS, Fund, FundAllocation, FundLine, allocate_fun
 from rules.geography import Csp, District, HealthCoverage
 from rules.membership import Partner, health_bodies_on, partners_on
 from rules.organisations import Kind, Organisation
+from rules.paradoxes import PARADOXES, Paradox
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
@@ -32,6 +33,7 @@ from rules.writing import dumps, fund_to_dict, to_dict
 __all__ = [
     "CHANGE_OPERATIONS",
     "LINE_KINDS",
+    "PARADOXES",
     "Apportionment",
     "Arrangement",
     "Change",
@@ -48,6 +50,7 @@ __all__ = [
     "Kind",
     "NotCovered",
     "Organisation",
+    "Paradox",
     "Partner",
     "Period",
     "RequestInvalid",

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 from hypothesis import strategies as st
 
 import rules
@@ -108,6 +109,92 @@ def wire_data(draw: st.DrawFn, schema: object, depth: int = 0) -> object:
     if draw(st.integers(0, 19)) == 0:
         data[draw(st.text(min_size=1, max_size=5))] = draw(json_values)
     return data
+
+# --- what-if: a proportional line and a changed copy ---------------------------------------------
+
+recipient_ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=8)
+small_weights = st.sampled_from(range(41)).map(Fraction)
+#: Pots in pence, spread evenly (integers() would favour the smallest).
+small_pots = st.sampled_from(range(501))
+
+#: The changes a what-if makes to one line.
+LINE_CHANGES = ("pot", "weight", "join", "leave", "merge")
+
+
+@attrs.frozen
+class LineSpec:
+    """A proportional line: its pot in pence, weights by recipient (in order) and floor."""
+
+    pot: int
+    weights: dict[str, Fraction]
+    floor: int | None = None
+
+
+def _with_a_positive_weight(draw: st.DrawFn, weights: dict[str, Fraction]) -> dict[str, Fraction]:
+    if not any(weights.values()):
+        weights[draw(st.sampled_from(sorted(weights)))] = Fraction(1)
+    return weights
+
+
+@st.composite
+def line_scenarios(draw: st.DrawFn, floors: bool = True) -> tuple[LineSpec, LineSpec, list[str]]:
+    """A line and the same line after one to three changes (pot, a weight, a recipient joining,
+    leaving, two merging), with the changes made. Small pots and weights, where rounding
+    paradoxes are frequent."""
+    names = draw(st.lists(recipient_ids, min_size=2, max_size=9, unique=True))
+    weights = _with_a_positive_weight(draw, {name: draw(small_weights) for name in names})
+    pot = draw(small_pots)
+    changes = draw(st.one_of(st.just(["pot"]), st.just(["weight"]),
+                             st.sampled_from(LINE_CHANGES).map(lambda change: [change]),
+                             st.lists(st.sampled_from(LINE_CHANGES), min_size=2, max_size=3,
+                                      unique=True)))
+    new_pot, new = pot, dict(weights)
+    for change in changes:
+        if change == "pot":  # often by a few pence, where the Alabama paradox lives
+            step = draw(st.integers(min_value=-3, max_value=3))
+            new_pot = max(0, draw(st.one_of(small_pots, st.just(pot + step))))
+        elif change == "weight":  # one to three weights, anew or by a few units
+            for name in draw(st.lists(st.sampled_from(sorted(new)), min_size=1, max_size=3,
+                                      unique=True)):
+                nudged = max(Fraction(0), new[name] + draw(st.integers(-3, 6)))
+                new[name] = draw(st.one_of(small_weights, st.just(nudged)))
+        elif change == "join":
+            new[draw(recipient_ids.filter(lambda n: n not in new))] = draw(small_weights)
+        elif change == "leave" and len(new) > 2:
+            del new[draw(st.sampled_from(sorted(new)))]
+        elif change == "merge" and len(new) > 2:
+            first, second = draw(st.lists(st.sampled_from(sorted(new)), min_size=2, max_size=2,
+                                          unique=True))
+            merged = new.pop(first) + new.pop(second)
+            new[draw(recipient_ids.filter(lambda n: n not in new))] = merged
+    new = _with_a_positive_weight(draw, new)
+    floor = new_floor = None
+    if floors and draw(st.booleans()):
+        floor = draw(st.integers(min_value=0, max_value=pot // len(weights)))
+        new_floor = min(floor, new_pot // len(new))
+    return LineSpec(pot, weights, floor), LineSpec(new_pot, new, new_floor), changes
+
+
+@st.composite
+def exact_line_scenarios(draw: st.DrawFn) -> tuple[LineSpec, LineSpec]:
+    """A line and a changed copy (pot, weights, members) where every exact share is a whole
+    number of pence on both sides: an exactly proportional change."""
+    def side() -> LineSpec:
+        names = draw(st.lists(recipient_ids, min_size=1, max_size=9, unique=True))
+        weights = _with_a_positive_weight(
+            draw, {name: Fraction(draw(st.integers(min_value=0, max_value=40))) for name in names})
+        per_weight = draw(st.integers(min_value=0, max_value=1000))
+        return LineSpec(per_weight * int(sum(weights.values())), weights)
+
+    base = side()
+    if draw(st.booleans()):  # keep some recipients and their weights, change the rest
+        kept = {n: w for n, w in base.weights.items() if draw(st.booleans())}
+        other = side()
+        weights = _with_a_positive_weight(
+            draw, {**kept, **{n: w for n, w in other.weights.items() if n not in kept}})
+        return base, LineSpec(draw(st.integers(0, 1000)) * int(sum(weights.values())), weights)
+    return base, side()
+
 
 # --- fund lines (grants) -----------------------------------------------------------------------
 

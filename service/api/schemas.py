@@ -269,11 +269,28 @@ class SideSchema(ma.Schema):
     funds = fields.List(fields.Nested(FundAllocationSchema), required=True)
 
 
+class WarningSchema(ma.Schema):
+    kind = fields.String(required=True, metadata={
+        "enum": ["alabama", "population", "new-member"],
+        "description": "alabama: lost while the pot grew and its weight share did not fall; "
+                       "population: lost although its weight share rose; new-member: outside "
+                       "the change, yet a penny moved against other recipients outside it."})
+    recipient = fields.String(required=True)
+    name = fields.String(required=True)
+    line = fields.String(required=True, metadata={
+        "description": "the split: dhr.N (a review) or funds.N.<line id>"})
+    others = fields.List(fields.String(), required=True)
+    base = fields.String(required=True)
+    scenario = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
 class ComparisonSchema(ma.Schema):
     currency = fields.String(required=True)
     organisations = fields.List(fields.Nested(RowSchema), required=True)
     recipients = fields.List(fields.Nested(RowSchema), required=True)
     totals = fields.Nested(TotalsSchema, required=True)
+    warnings = fields.List(fields.Nested(WarningSchema), required=True)
     base = fields.Nested(SideSchema, required=True)
     scenario = fields.Nested(SideSchema, required=True)
 

@@ -219,7 +219,22 @@ def _whatif_human(body: dict[str, Any]) -> str:
     parts.append(_table(["", "Base", "Scenario", "Delta"], [[
         "Total", _money(totals["base"]), _money(totals["scenario"]), _money(totals["delta"])]],
         {1, 2, 3}))
+    parts.append(_warnings_human(body["warnings"]))
     return "\n\n".join(parts)
+
+
+_PARADOX_TITLES = {"alabama": "Alabama paradox", "population": "Population paradox",
+                   "new-member": "New-member paradox"}
+
+
+def _warnings_human(warnings: list[dict[str, Any]]) -> str:
+    if not warnings:
+        return "Warnings: none (no recipient moved against its exact share by rounding)"
+    lines = [f"Warnings ({len(warnings)})"]
+    for warning in warnings:
+        lines.append(f"\n! {_PARADOX_TITLES.get(warning['kind'], warning['kind'])}: "
+                     f"{warning['detail']}")
+    return "\n".join(lines)
 
 
 @cli.command()

@@ -26,6 +26,7 @@ __all__ = [
     "fund_body",
     "fund_reference",
     "organisations_body",
+    "warning_body",
 ]
 
 
@@ -189,6 +190,17 @@ def comparison_body(base: rules.Ruleset, result: rules.Comparison) -> dict[str, 
         "recipients": _rows(scenario, result.recipients, "recipient"),
         "totals": {"base": format_money(totals.base), "scenario": format_money(totals.scenario),
                    "delta": format_money(totals.delta)},
+        "warnings": [warning_body(scenario, warning) for warning in result.warnings],
         "base": side(base, result.base_dhr, result.base_funds),
         "scenario": side(scenario, result.scenario_dhr, result.scenario_funds),
     }
+
+
+def warning_body(ruleset: rules.Ruleset, warning: rules.Paradox) -> dict[str, Any]:
+    """A paradox warning: its kind, whom and which split it is about, and what happened."""
+    return {"kind": warning.kind, "recipient": warning.recipient,
+            "name": ruleset.name_of(warning.recipient), "line": warning.line,
+            "others": list(warning.others),
+            "base": format_money(allocations.from_minor(warning.base)),
+            "scenario": format_money(allocations.from_minor(warning.scenario)),
+            "detail": warning.describe(ruleset.name_of)}
