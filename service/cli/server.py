@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -59,4 +60,8 @@ def run(host: str, port: int, workers: int, ruleset: str | None = None,
     origin = app.extensions["apportion.ruleset_origin"]
     print(f"apportion: serving on http://{host}:{port} with {workers} worker(s); "
           f"ruleset: {origin}; access log: {'on' if access_log else 'off'}", flush=True)
+    app.extensions["apportion.db"].dispose()  # no pooled connection crosses the fork
+    # What is loaded before the fork (the ruleset, the app) lives as long as the workers: the
+    # garbage collector need not walk it on every collection, and the pages stay shared.
+    gc.freeze()
     serve_app(app, gunicorn_options(host, port, workers, access_log))
