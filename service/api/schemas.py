@@ -285,6 +285,43 @@ class WarningSchema(ma.Schema):
     detail = fields.String(required=True)
 
 
+class RangeSchema(ma.Schema):
+    low = fields.String(required=True)
+    expected = fields.String(required=True)
+    high = fields.String(required=True)
+
+
+class ForecastReviewsSchema(RangeSchema):
+    district = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPartnerSchema(RangeSchema):
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPeriodSchema(ma.Schema):
+    district = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    partners = fields.List(fields.String(), required=True)
+
+
+class ForecastSchema(ma.Schema):
+    year = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    currency = fields.String(required=True)
+    total = fields.String(required=True, metadata={"description": "the expected total"})
+    totals = fields.Nested(RangeSchema, required=True)
+    cost_per_review = fields.Nested(RangeSchema, required=True)
+    reviews = fields.List(fields.Nested(ForecastReviewsSchema), required=True)
+    history_years = fields.List(fields.String(), required=True)
+    organisations = fields.List(fields.Nested(ForecastPartnerSchema), required=True)
+    periods = fields.List(fields.Nested(ForecastPeriodSchema), required=True)
+
+
 class ComparisonSchema(ma.Schema):
     currency = fields.String(required=True)
     organisations = fields.List(fields.Nested(RowSchema), required=True)
