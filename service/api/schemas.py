@@ -422,3 +422,7 @@ class BoardReportSchema(ma.Schema):
     funds = fields.List(fields.Dict(), required=True)
     arrangements = fields.List(fields.Dict(), required=True)
     membership = fields.List(fields.Dict(), required=True)
+    forecast = fields.Nested(ForecastSchema, allow_none=True, required=True, metadata={
+        "description": "the DHR forecast for the following year (null when the ledger holds "
+                       "no complete year of reviews or no review costs)"})
+    forecast_note = fields.String(required=True)
