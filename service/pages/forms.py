@@ -93,7 +93,7 @@ class Form:
             if year < 1000:
                 raise ValueError
             return date(year, month, day).isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
             self.error(name, f"{label.capitalize()} must be a real date")
             return None
 

@@ -13,7 +13,7 @@ from service.ledger import tokens as ledger_tokens
 from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form
 from service.pages.views.accounting import actor
-from service.pages.views.common import blueprint, needs, page, write
+from service.pages.views.common import blueprint, needs, page, user, write
 
 _PAGE = 50
 
@@ -50,10 +50,17 @@ def create_user() -> Any:
 def change_user(user_id: int) -> Any:
     """Change an account's role, or disable or enable it."""
     form = Form.posted(flask.request.form)
+    form.anchors.update(role=f"role-{user_id}", active=f"active-{user_id}")
     try:
         def run(session: Any) -> Any:
             account = accounts.find_user(session, user_id)
             active = form.get("active", "yes" if account.active else "no") == "yes"
+            me = user()
+            if me is not None and account.id == me.id and (
+                    not active or form.get("role", account.role) != "admin"):
+                raise accounts.AccountInvalid(
+                    "You cannot disable your own account or remove your own admin role: ask "
+                    "another administrator", "role")
             return accounts.update_user(session, account, form.get("role", account.role),
                                         active, actor())
         changed = write(run)
