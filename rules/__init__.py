@@ -20,7 +20,20 @@ from rules.dhr import (
 )
 from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
 from rules.files import default_ruleset, from_dict, fund_from_dict, load, loads
-from rules.funds import LINE_KINDS, Fund, FundAllocation, FundLine, allocate_fund
+from rules.funds import (
+    LINE_KINDS,
+    WARNING_RULES,
+    BidRule,
+    DampingRule,
+    Fund,
+    FundAllocation,
+    FundLine,
+    FundWarning,
+    StagePayment,
+    StageRule,
+    allocate_fund,
+    fund_warnings,
+)
 from rules.geography import Csp, District, HealthCoverage
 from rules.membership import Partner, health_bodies_on, partners_on
 from rules.organisations import Kind, Organisation
@@ -34,18 +47,22 @@ __all__ = [
     "CHANGE_OPERATIONS",
     "LINE_KINDS",
     "PARADOXES",
+    "WARNING_RULES",
     "Apportionment",
     "Arrangement",
+    "BidRule",
     "Change",
     "Comparison",
     "Contribution",
     "Cost",
     "Csp",
+    "DampingRule",
     "DhrRequest",
     "District",
     "Fund",
     "FundAllocation",
     "FundLine",
+    "FundWarning",
     "HealthCoverage",
     "Kind",
     "NotCovered",
@@ -61,6 +78,8 @@ __all__ = [
     "Ruleset",
     "RulesetInvalid",
     "Share",
+    "StagePayment",
+    "StageRule",
     "UnknownId",
     "WeightSet",
     "allocate_fund",
@@ -75,6 +94,7 @@ __all__ = [
     "from_dict",
     "fund_from_dict",
     "fund_to_dict",
+    "fund_warnings",
     "health_bodies_on",
     "load",
     "loads",

@@ -169,18 +169,77 @@ def dhr(district: str, on: str, costs: tuple[str, ...], health_body: str | None,
 
 def _fund_human(body: dict[str, Any]) -> str:
     line_ids = [line["line"] for line in body["lines"]]
+    follows = body.get("follows") is not None
     rows = []
     for recipient in body["recipients"]:
         amounts = {entry["line"]: entry["amount"] for entry in recipient["lines"]}
-        rows.append([recipient["name"], *(_money(amounts[i]) if i in amounts else ""
-                                          for i in line_ids), _money(recipient["amount"])])
+        row = [recipient["name"], *(_money(amounts[i]) if i in amounts else ""
+                                    for i in line_ids), _money(recipient["amount"])]
+        if follows:
+            previous = recipient.get("previous")
+            row += [_money(previous) if previous else "-",
+                    _money(_minus(recipient["amount"], previous or "0.00"))]
+        rows.append(row)
     footer = ["Total", *(_money(line["amount"]) for line in body["lines"]),
               _money(body["allocated"])]
-    table = _table(["Recipient", *line_ids, "Total"], rows, set(range(1, len(line_ids) + 2)),
-                   footer)
-    return (f"{body['name']} ({body['fund']}, {body['year']}): total {_money(body['total'])}, "
-            f"allocated {_money(body['allocated'])}, unallocated "
-            f"{_money(body['unallocated'])}\n\n{table}")
+    headers = ["Recipient", *line_ids, "Total"]
+    if follows:
+        headers += [f"Previous ({body['follows']})", "Change"]
+        footer += ["", ""]
+    table = _table(headers, rows, set(range(1, len(headers))), footer)
+    parts = [f"{body['name']} ({body['fund']}, {body['year']}): total {_money(body['total'])}, "
+             f"allocated {_money(body['allocated'])}, unallocated "
+             f"{_money(body['unallocated'])}", table, _explanations_human(body)]
+    stages = _stages_human(body)
+    if stages:
+        parts.append(stages)
+    for line in body["lines"]:
+        if line.get("bids"):
+            bid_rows = [[bid["bid"], bid["recipient"], _money(bid["requested"]),
+                         "yes" if bid["approved"] else "no", _money(bid["awarded"])]
+                        for bid in line["bids"]]
+            parts.append(f"Bids on line {line['line']}:\n" + _table(
+                ["Bid", "Recipient", "Requested", "Approved", "Awarded"], bid_rows, {2, 4}))
+    for warning in body.get("warnings", []):
+        parts.append(f"Warning ({warning['kind']}): {warning['recipient']}: {warning['detail']}")
+    return "\n\n".join(parts)
+
+
+def _minus(a: str, b: str) -> str:
+    return allocations.format_money(allocations.parse_money(a, allow_negative=True)
+                                    - allocations.parse_money(b, allow_negative=True))
+
+
+def _explanations_human(body: dict[str, Any]) -> str:
+    """Why each recipient got each line's amount: its fraction of the line and what held it."""
+    rows = []
+    for recipient in body["recipients"]:
+        for entry in recipient["lines"]:
+            notes = [{"floor": "held at the floor", "cap": "held at the cap",
+                      "max-decrease": "damped: held at its largest allowed decrease",
+                      "max-increase": "damped: held at its largest allowed increase"}[
+                          entry["held"]]] if entry["held"] else []
+            if entry["remainder_penny"]:
+                notes.append("got a remainder penny")
+            rows.append([recipient["name"], entry["line"], _money(entry["amount"]),
+                         entry["fraction"] or "-", "; ".join(notes) or "exact share"])
+    return "How each amount was reached:\n" + _table(
+        ["Recipient", "Line", "Amount", "Fraction of line", "Explanation"], rows, {2})
+
+
+def _stages_human(body: dict[str, Any]) -> str:
+    rows = []
+    conditions: dict[str, str] = {}
+    for recipient in body["recipients"]:
+        for stage in recipient.get("stages", []):
+            rows.append([recipient["name"], stage["stage"], _money(stage["amount"]), stage["due"]])
+            if stage["condition"]:
+                conditions[stage["stage"]] = stage["condition"]
+    if not rows:
+        return ""
+    notes = "".join(f"\nStage {stage} is paid once this condition is met: {condition}"
+                    for stage, condition in conditions.items())
+    return "Payment stages:\n" + _table(["Recipient", "Stage", "Amount", "Due"], rows, {2}) + notes
 
 
 @cli.command()

@@ -150,25 +150,61 @@ def _health_role(arrangement: rules.Arrangement) -> str | None:
 
 def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
                          ) -> dict[str, Any]:
-    """The answer of ``POST /funds/allocate``: per recipient and per line."""
+    """The answer of ``POST /funds/allocate``: per recipient, per line (each amount explained),
+    per stage where the fund sets stages, and warnings where the fund follows another."""
     lines = result.result
-    per_line: dict[str, list[dict[str, str]]] = {}
-    for line in lines.lines:
-        for recipient, amount in zip(line.recipients, line.minor_shares, strict=True):
-            per_line.setdefault(str(recipient), []).append(
-                {"line": line.id, "amount": format_money(allocations.from_minor(amount))})
+    explained = result.explanations()
+    previous = result.followed.awards if result.followed is not None else None
     names = {line.id: line.name for line in result.fund.lines}
-    return {
+    recipients = []
+    for recipient, amount in result.awards.items():
+        row: dict[str, Any] = {
+            "recipient": recipient, "name": ruleset.name_of(recipient),
+            "amount": format_money(amount),
+            "lines": [_line_explained(e) for e in explained.get(recipient, ())]}
+        if previous is not None:
+            before = previous.get(recipient)
+            row["previous"] = format_money(before) if before is not None else None
+        if result.fund.stages:
+            row["stages"] = [_stage(stage) for stage in result.schedules.get(recipient, ())]
+        recipients.append(row)
+    body: dict[str, Any] = {
         "fund": result.fund.id, "name": result.fund.name, "year": result.fund.year,
         "currency": lines.total.currency.code,
         "total": format_money(lines.total), "allocated": format_money(lines.allocated),
         "unallocated": format_money(lines.unallocated),
-        "recipients": [{"recipient": str(r), "name": ruleset.name_of(str(r)),
-                        "amount": format_money(amount), "lines": per_line.get(str(r), [])}
-                       for r, amount in lines.recipients.items()],
-        "lines": [{"line": line.id, "name": names.get(line.id, ""), "kind": line.kind,
-                   "amount": format_money(line.amount)} for line in lines.lines],
+        "follows": result.fund.follows,
+        "recipients": recipients,
+        "lines": [_line_total(line, names.get(line.id, "")) for line in lines.lines],
     }
+    if result.followed is not None:
+        body["warnings"] = [{"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
+                            for w in rules.fund_warnings(result)]
+    return body
+
+
+def _line_explained(explanation: allocations.LineExplanation) -> dict[str, Any]:
+    return {"line": explanation.line, "amount": format_money(explanation.amount),
+            "fraction": _fraction(explanation.fraction), "floored": explanation.floored,
+            "capped": explanation.capped, "damped": explanation.damped,
+            "remainder_penny": explanation.remainder_penny, "held": explanation.held}
+
+
+def _stage(stage: rules.StagePayment) -> dict[str, Any]:
+    return {"stage": stage.stage, "amount": format_money(stage.amount),
+            "due": stage.due.isoformat(), "condition": stage.condition,
+            "remainder_penny": stage.remainder_penny}
+
+
+def _line_total(line: allocations.LineResult, name: str) -> dict[str, Any]:
+    total: dict[str, Any] = {"line": line.id, "name": name, "kind": line.kind,
+                             "amount": format_money(line.amount)}
+    if line.kind == "bids":
+        total["bids"] = [{"bid": award.bid.id, "recipient": str(award.bid.recipient),
+                          "requested": format_money(award.bid.amount),
+                          "approved": award.bid.approved, "awarded": format_money(award.awarded),
+                          "remainder_penny": award.remainder_penny} for award in line.bids]
+    return total
 
 
 def _rows(ruleset: rules.Ruleset, rows: tuple[rules.Row, ...], key: str) -> list[dict[str, str]]:
