@@ -316,6 +316,12 @@ class FundWarningSchema(ma.Schema):
     kind = fields.String(required=True)
     recipient = fields.String(required=True)
     detail = fields.String(required=True)
+    # A paradox (alabama, population, new-member) against the fund followed also names:
+    name = fields.String()
+    line = fields.String(metadata={"description": "the line (its id in both funds)"})
+    others = fields.List(fields.String())
+    base = fields.String(metadata={"description": "the recipient's amount in the fund followed"})
+    scenario = fields.String(metadata={"description": "its amount in this fund"})
 
 
 class FundAllocationSchema(ma.Schema):

@@ -16,6 +16,7 @@ import allocations
 import rules
 from allocations import format_money
 from rules.forecast import Forecast, Range
+from rules.paradoxes import against_followed
 from rules.periods import Period
 
 __all__ = [
@@ -178,8 +179,10 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
         "lines": [_line_total(line, names.get(line.id, "")) for line in lines.lines],
     }
     if result.followed is not None:
-        body["warnings"] = [{"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
-                            for w in rules.fund_warnings(result)]
+        body["warnings"] = [
+            *(warning_body(ruleset, paradox) for paradox in against_followed(result)),
+            *({"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
+              for w in rules.fund_warnings(result))]
     return body
 
 
