@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from service.ledger.tables import AuditEvent, DocumentSending
-from tests.mailbox import UNREACHABLE, Mailbox
+from tests.mailbox import Mailbox
 from tests.service.conftest import Ledger
 
 ISSUER = {
@@ -200,9 +200,11 @@ def test_no_billing_email_is_a_clear_422_and_nothing_is_sent(ledger: Ledger,
     assert mailbox.received == [] and audit_count(ledger) == before + 1  # the contact change
 
 
-@pytest.mark.parametrize("smtp_url", [f"smtp://127.0.0.1:{UNREACHABLE}", None, "http://x"])
+@pytest.mark.parametrize("smtp_url", ["smtp://127.0.0.1:{closed}", None, "http://x"])
 def test_an_unavailable_mail_server_leaves_the_ledger_unchanged(
-        ledger: Ledger, smtp_url: str | None) -> None:
+        ledger: Ledger, mailbox: Mailbox, smtp_url: str | None) -> None:
+    if smtp_url:
+        smtp_url = smtp_url.format(closed=mailbox.unreachable_port)
     client = ledger.client()
     documents = configured(ledger, client)
     ledger.app.config["SMTP_URL"] = smtp_url
