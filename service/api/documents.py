@@ -11,7 +11,7 @@ import flask
 from flask import current_app
 
 from service.api import schemas
-from service.api.ledger import command
+from service.api.ledger import command, replayed
 from service.documents import exports, records, render, sending, settings
 from service.documents.model import BillingContact, Document, Issuer
 from service.http import auth
@@ -141,7 +141,11 @@ def document_pdf(number: str) -> Any:
           "recorded; try again after Retry-After")))
 def send(number: str) -> Any:
     """Email the document's PDF to the partner's billing contact; the sending is recorded on
-    the document and in the audit log. A failure records nothing and says why."""
+    the document and in the audit log. A failure records nothing and says why. With an
+    ``Idempotency-Key``, a retry answers the first sending and mails nothing."""
+    first = replayed()
+    if first is not None:
+        return first
     smtp_url = current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
     return command(lambda s: sending.send_document(s, current_ruleset(), number, smtp_url,
                                                    auth.actor()), 200)
