@@ -4,15 +4,18 @@
   in the master process, which then closes every connection it opened; each worker, right
   after the fork, forgets the pool it inherited (:meth:`Database.after_fork`) and opens its
   own. No connection is ever shared by two processes.
-* Slow clients: threaded workers (``gthread``) and a request body read whole, within
-  ``APPORTION_BODY_TIMEOUT`` seconds, before any view runs (and so before any transaction).
-  Run behind a buffering reverse proxy in production (README).
+* Slow clients: threaded workers (``gthread``), each taking no more connections than it has
+  threads, and a request body read whole, within ``APPORTION_BODY_TIMEOUT`` seconds, before any
+  view runs (and so before any transaction). Run behind a buffering reverse proxy (README).
 * Metrics: ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless set) collects every worker's
   samples; a worker's files are marked dead when it exits.
+* Logs: JSON lines on standard error; one line per request (with its request id) only with
+  ``--access-log`` (it costs about a fifth of a small calculator request).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -20,7 +23,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-__all__ = ["gunicorn_options", "prepare_metrics_folder", "run"]
+__all__ = ["gunicorn_options", "prepare_metrics_folder", "run", "serve_app"]
 
 
 def prepare_metrics_folder() -> str:
@@ -52,16 +55,17 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def _post_fork(app: Any) -> Any:
-    def post_fork(_server: Any, _worker: Any) -> None:
-        app.extensions["apportion.db"].after_fork()
-    return post_fork
+def _post_fork(_server: Any, worker: Any) -> None:
+    database = getattr(worker.app.application, "extensions", {}).get("apportion.db")
+    if database is not None:
+        database.after_fork()
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
 def _logconfig() -> dict[str, Any]:
@@ -75,9 +79,15 @@ def _logconfig() -> dict[str, Any]:
                         for name in ("gunicorn.error", "gunicorn.access")}}
 
 
-def gunicorn_options(app: Any, host: str, port: int, workers: int, threads: int,
-                     timeout: int) -> dict[str, Any]:
-    """The gunicorn settings ``apportion serve`` uses."""
+def gunicorn_options(host: str, port: int, workers: int, access_log: bool = False,
+                     threads: int = 4, timeout: int = 30) -> dict[str, Any]:
+    """The gunicorn settings of ``apportion serve`` (the service benchmark serves its baseline
+    with the same ones).
+
+    The per-request log is off unless asked for: written on every request, it costs about a
+    fifth of a small calculator request; a reverse proxy usually logs requests anyway. (When
+    on, the app writes it, as JSON with the request id: gunicorn's own access log stays off.)
+    """
     return {
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
         "threads": threads, "timeout": timeout, "graceful_timeout": timeout,
@@ -86,18 +96,24 @@ def gunicorn_options(app: Any, host: str, port: int, workers: int, threads: int,
         # no request queues behind a busy worker. (No keep-alive: an idle connection would
         # hold a slot; the reverse proxy keeps its own connections to clients.)
         "worker_connections": threads, "keepalive": 0,
-        "preload_app": True, "accesslog": None,
-        "logconfig_dict": _logconfig(),
-        "post_fork": _post_fork(app), "child_exit": _child_exit,
+        "preload_app": True, "accesslog": None, "logconfig_dict": _logconfig(),
+        "post_fork": _post_fork, "child_exit": _child_exit,
         # Header limits: a request line or header block this large is a 400 from gunicorn.
         "limit_request_line": 8190, "limit_request_fields": 100,
     }
 
 
-def run(host: str, port: int, workers: int, ruleset: str | None = None, threads: int = 4,
-        timeout: int = 30) -> None:
+def serve_app(app: Any, options: dict[str, Any]) -> None:
+    """Serve the WSGI ``app`` under gunicorn with ``options`` until interrupted."""
+    _Gunicorn(app, options).run()
+
+
+def run(host: str, port: int, workers: int, ruleset: str | None = None,
+        access_log: bool = False, threads: int = 4, timeout: int = 30) -> None:
     """Serve until interrupted. The ruleset is loaded (and validated) before forking."""
     folder = prepare_metrics_folder()
+    if access_log:
+        os.environ["APPORTION_ACCESS_LOG"] = "1"
     from service.app import create_app
     from service.ledger.tokens import create_token, token_count
 
@@ -109,13 +125,17 @@ def run(host: str, port: int, workers: int, ruleset: str | None = None, threads:
             session.commit()
             print("apportion: a new instance: its admin token (shown only now, keep it safe):\n"
                   f"  {token}", flush=True)
-    ledger.dispose()  # nothing opened before the fork survives it
     origin = app.extensions["apportion.ruleset_origin"]
     print(f"apportion: serving on http://{host}:{port} with {workers} worker(s) x {threads} "
-          f"thread(s); ruleset: {origin}", flush=True)
+          f"thread(s); ruleset: {origin}; access log: {'on' if access_log else 'off'}",
+          flush=True)
+    ledger.dispose()  # no pooled connection crosses the fork
+    # What is loaded before the fork (the ruleset, the app) lives as long as the workers: the
+    # garbage collector need not walk it on every collection, and the pages stay shared.
+    gc.freeze()
     master = os.getpid()
     try:
-        _Gunicorn(app, gunicorn_options(app, host, port, workers, threads, timeout)).run()
+        serve_app(app, gunicorn_options(host, port, workers, access_log, threads, timeout))
     finally:
         # Workers leave through here too (SystemExit): only the master tidies up.
         if os.getpid() == master and os.path.basename(folder).startswith("apportion-metrics-"):

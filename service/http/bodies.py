@@ -13,6 +13,7 @@ import orjson
 from flask.json.provider import JSONProvider
 
 from service.http.problems import Rejected
+from service.wire.loading import loader
 
 __all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "OrjsonProvider", "json_body", "parse_json", "unstorable"]
 
@@ -121,7 +122,8 @@ def unstorable(data: Any) -> dict[str, list[str]]:
 
 
 def json_body(schema: ma.Schema) -> Any:
-    """Parse the request's JSON body and load it with ``schema``.
+    """Parse the request's JSON body and load it with ``schema`` (through its compiled
+    :func:`~service.wire.loading.loader`: the same validation, faster).
 
     Raises:
         Rejected: 415 if the body is not JSON, 400 if it cannot be parsed safely (malformed,
@@ -136,6 +138,6 @@ def json_body(schema: ma.Schema) -> Any:
     if refused:
         raise Rejected.invalid(refused)
     try:
-        return schema.load(data)
+        return loader(schema)(data)
     except ma.ValidationError as error:
         raise Rejected.invalid(error.messages) from None

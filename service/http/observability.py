@@ -106,10 +106,11 @@ def _answered(response: flask.Response) -> flask.Response:
     kind = _BILLING_VIEWS.get(flask.request.endpoint or "")
     if kind is not None and response.status_code == 201:
         BILLING_RUNS.labels(kind).inc()
-    _log.info("%s %s %s", method, flask.request.path, response.status_code, extra={
-        "method": method, "path": flask.request.path, "route": route,
-        "status": response.status_code, "duration_ms": round(elapsed * 1000, 2),
-        "credential": flask.g.get("credential"), "remote": flask.request.remote_addr})
+    if flask.current_app.config["ACCESS_LOG"]:
+        _log.info("%s %s %s", method, flask.request.path, response.status_code, extra={
+            "method": method, "path": flask.request.path, "route": route,
+            "status": response.status_code, "duration_ms": round(elapsed * 1000, 2),
+            "credential": flask.g.get("credential"), "remote": flask.request.remote_addr})
     return response
 
 
@@ -158,7 +159,10 @@ def _ready() -> flask.Response:
 
 
 def install(app: Flask) -> None:
-    """Register the request timing, JSON request log, ``/metrics`` and ``/readyz``."""
+    """Register the request timing, JSON request log (when ``ACCESS_LOG`` is set, or
+    ``APPORTION_ACCESS_LOG=1``), ``/metrics`` and ``/readyz``."""
+    app.config.setdefault("ACCESS_LOG",
+                          os.environ.get("APPORTION_ACCESS_LOG", "") in ("1", "true", "on"))
     configure_logging()
     app.before_request_funcs.setdefault(None, []).insert(1, _started)
     app.after_request(_answered)

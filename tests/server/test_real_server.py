@@ -185,7 +185,8 @@ def test_metrics_add_up_across_worker_processes(backend: str, tmp_path: Path) ->
         server.stop()
 
 
-def test_structured_logs_carry_the_request_id(server: Server) -> None:
+def test_structured_logs_carry_the_request_id(backend: str, tmp_path: Path) -> None:
+    server = start_server(backend, tmp_path, env={"APPORTION_ACCESS_LOG": "1"})
     answer = server.request("GET", "/api/v1/cases", headers={"X-Request-Id": "trace-me-7"})
     assert answer.status == 200 and answer.headers["x-request-id"] == "trace-me-7"
     time.sleep(0.3)
