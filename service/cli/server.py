@@ -75,8 +75,12 @@ def _logconfig() -> dict[str, Any]:
     return {"version": 1, "disable_existing_loggers": False,
             "formatters": {"json": formatter}, "handlers": {"stderr": handler},
             "root": {"level": "INFO", "handlers": ["stderr"]},
-            "loggers": {name: {"handlers": ["stderr"], "level": "INFO", "propagate": False}
-                        for name in ("gunicorn.error", "gunicorn.access")}}
+            # gunicorn's access log stays quiet: the app writes the request lines (JSON, with
+            # the request id) when --access-log asks for them.
+            "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO",
+                                           "propagate": False},
+                        "gunicorn.access": {"handlers": ["stderr"], "level": "WARNING",
+                                            "propagate": False}}}
 
 
 def gunicorn_options(host: str, port: int, workers: int, access_log: bool = False,
