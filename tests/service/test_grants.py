@@ -169,3 +169,25 @@ def test_refusals_and_roles(grants: Ledger) -> None:
     unmet = _post(client, grants, f"/api/v1/awards/{number}/stages/passport/payment",
                   {"date": "2013-05-01"})
     assert unmet.status_code == 422 and "outcomes" in unmet.get_json()["detail"]
+
+
+def test_board_report_allocations_by_csp_and_year(grants: Ledger) -> None:
+    client = grants.client()
+    report = client.get("/api/v1/reports/board?year=2013-14",
+                        headers=grants.headers("viewer")).get_json()
+    funds = {f["fund"]: f for f in report["funds"]}
+    passported = funds["pcc-passported-2013-14"]["year_on_year"]
+    assert passported["follows"] == "home-office-csf-2012-13"
+    assert {r["recipient"]: r["change"] for r in passported["recipients"]}["amber-valley-csp"] \
+        == "0.00"
+    assert passported["totals"]["change"] == "0.00"
+    earlier = client.get("/api/v1/reports/board?year=2012-13",
+                         headers=grants.headers("viewer")).get_json()
+    cut = {f["fund"]: f for f in earlier["funds"]}["home-office-csf-2012-13"]["year_on_year"]
+    assert cut["fund_total"] == {"amount": "322000.00", "previous": "735000.00",
+                                 "change": "-413000.00"}
+    flat = client.get("/api/v1/reports/board?year=2013-14&format=csv",
+                      headers=grants.headers("viewer")).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(flat)))
+    change = [r for r in rows if r["section"] == "change:pcc-csp-grant-2013-14"]
+    assert {r["column"] for r in change} == {"amount", "previous", "change"}
