@@ -6,6 +6,9 @@ the deltas of the rows sum to the change in totals, and each side's rows sum to 
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -353,6 +356,43 @@ def apply_changes(ruleset: Ruleset, changes: Sequence[Change], field: str = "cha
     return ruleset
 
 
+#: How many changed rulesets each base ruleset keeps warm (see :func:`scenario_ruleset`).
+SCENARIOS_KEPT = 32
+_SCENARIOS: weakref.WeakKeyDictionary[Ruleset, OrderedDict[tuple[Change, ...], Ruleset]] = (
+    weakref.WeakKeyDictionary())
+_SCENARIOS_LOCK = threading.Lock()
+
+
+def scenario_ruleset(ruleset: Ruleset, changes: Sequence[Change], field: str = "changes"
+                     ) -> Ruleset:
+    """:func:`apply_changes`, reusing the changed ruleset of a recent identical change list.
+
+    The same scenario compared again (a what-if being refined, an export of one just viewed)
+    gets the same changed ruleset with its caches (partners resolved per period) already warm,
+    instead of a copy built afresh with cold caches. The last :data:`SCENARIOS_KEPT` change
+    lists of each base ruleset are kept; refusals are not kept.
+    """
+    key = tuple(changes)
+    try:
+        hash(key)
+    except TypeError:
+        return apply_changes(ruleset, changes, field)
+    with _SCENARIOS_LOCK:
+        kept = _SCENARIOS.get(ruleset)
+        if kept is None:
+            kept = _SCENARIOS[ruleset] = OrderedDict()
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    scenario = apply_changes(ruleset, changes, field)
+    with _SCENARIOS_LOCK:
+        kept[key] = scenario
+        while len(kept) > SCENARIOS_KEPT:
+            kept.popitem(last=False)
+    return scenario
+
+
 @attrs.frozen
 class Row:
     """One organisation's or recipient's figures under the base and the scenario."""
@@ -451,7 +491,7 @@ def compare(ruleset: Ruleset, changes: Sequence[Change], requests: Sequence[DhrR
             ``dhr.0.district``); a request that only fails under the scenario says so.
     """
     ruleset, funds = _with_inline_funds(ruleset, funds)
-    scenario = apply_changes(ruleset, changes)
+    scenario = scenario_ruleset(ruleset, changes)
     base_dhr, base_funds = _evaluate(ruleset, requests, funds, "base")
     scenario_dhr, scenario_funds = _evaluate(scenario, requests, funds, "scenario")
     warnings = detect(_splits(scenario, base_dhr, base_funds),

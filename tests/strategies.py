@@ -49,6 +49,67 @@ TIMELINE = [date(2011, 9, 1), date(2012, 11, 22), date(2013, 4, 1), date(2014, 6
 boundary_dates = st.sampled_from(TIMELINE + [d - timedelta(days=1) for d in TIMELINE])
 
 
+#: Any JSON value (small).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=3),
+    max_leaves=8)
+
+#: Texts near and across the edges of the wire's fields (ids, dates, money, choices).
+_WIRE_TEXTS = ["amber-valley", "erewash", "DHR-2013-02", "open", "paid", "json", "csv", "GBP",
+               "USD", "", " ", "bad id!", "x" * 101, "2013-05-01", "2013-02-30", "20130501",
+               "2013-05-01T00:00:00", "4250.00", "1.5", "-3.00", "1e3", "0.001", "1,000.00",
+               "overview-author", "panel-chair", "2013-14", "13-14"]
+
+
+@st.composite
+def wire_data(draw: st.DrawFn, schema: object, depth: int = 0) -> object:
+    """Input for a marshmallow request ``schema``: mostly well-formed objects with fields left
+    out, set to null, to plausible texts or to any JSON, and sometimes an unknown key."""
+    import marshmallow as ma
+    from marshmallow import fields
+
+    assert isinstance(schema, ma.Schema)
+    if depth > 2 or draw(st.integers(0, 19)) == 0:
+        return draw(json_values)
+
+    def value_for(field: fields.Field) -> object:  # type: ignore[type-arg]
+        choice = draw(st.integers(0, 19))
+        if choice == 0:
+            return None
+        if choice == 1:
+            return draw(json_values)
+        if choice == 2:
+            return draw(st.sampled_from(_WIRE_TEXTS))
+        if isinstance(field, fields.Nested):
+            return draw(wire_data(field.schema, depth + 1))
+        if isinstance(field, fields.List):
+            return [value_for(field.inner) for _ in range(draw(st.integers(0, 3)))]
+        if isinstance(field, fields.Boolean):
+            return draw(st.sampled_from([True, False, "true", 1, 0, "no"]))
+        if isinstance(field, fields.Integer):
+            return draw(st.sampled_from([0, 1, 5, -1, 2**62, 2**63, "3", 1.5]))
+        if isinstance(field, fields.Date):
+            return draw(st.dates().map(date.isoformat))
+        if type(field).__name__ == "Money":
+            return draw((positive_pence | pence).map(lambda p: str(from_minor(p).amount)))
+        for validator in field.validators:
+            if isinstance(validator, ma.validate.OneOf):
+                return draw(st.sampled_from(list(validator.choices)))
+            if isinstance(validator, ma.validate.Regexp):
+                return draw(st.from_regex(validator.regex, fullmatch=True))
+        return draw(st.text(max_size=10))
+
+    data: dict[str, object] = {}
+    for name, field in schema.load_fields.items():
+        if draw(st.integers(0, 9)) > 0:
+            data[field.data_key or name] = value_for(field)
+    if draw(st.integers(0, 19)) == 0:
+        data[draw(st.text(min_size=1, max_size=5))] = draw(json_values)
+    return data
+
 # --- what-if: a proportional line and a changed copy ---------------------------------------------
 
 recipient_ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=8)

@@ -343,12 +343,17 @@ def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> No
               show_default="8000 (APPORTION_PORT)")
 @click.option("--workers", default=lambda: int(os.environ.get("APPORTION_WORKERS", "2")),
               type=int, show_default="2 (APPORTION_WORKERS)")
+@click.option("--access-log/--no-access-log",
+              default=lambda: os.environ.get("APPORTION_ACCESS_LOG", "") in ("1", "true", "on"),
+              show_default="off (APPORTION_ACCESS_LOG=1 turns it on)",
+              help="Log every request on standard output (gunicorn's access log).")
 @ruleset_option
-def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
+def serve(host: str, port: int, workers: int, access_log: bool, ruleset_path: str | None
+          ) -> None:
     """Run the service under gunicorn (a production WSGI server)."""
     from service.cli.server import run
 
-    _domain(lambda: run(host, port, workers, ruleset_path))
+    _domain(lambda: run(host, port, workers, ruleset_path, access_log))
 
 
 @cli.command()
