@@ -11,7 +11,7 @@ import flask
 from flask import current_app
 
 from service.api import schemas
-from service.api.ledger import command
+from service.api.ledger import command, replayed
 from service.documents import exports, mail, records, render, settings
 from service.documents.errors import MailUnavailable, NoBillingEmail
 from service.documents.model import BillingContact, Document, Issuer
@@ -153,7 +153,11 @@ def _smtp() -> mail.SmtpServer:
           "recorded; try again after Retry-After")))
 def send(number: str) -> Any:
     """Email the document's PDF to the partner's billing contact; the sending is recorded on
-    the document and in the audit log. A failure records nothing and says why."""
+    the document and in the audit log. A failure records nothing and says why. With an
+    ``Idempotency-Key``, a retry answers the first sending and mails nothing."""
+    first = replayed()
+    if first is not None:
+        return first
     row_id, _, document, issuer, contact = _read(number)
     if contact is None or not contact.email:
         raise NoBillingEmail(f"{document.organisation.name} has no billing contact with an "
