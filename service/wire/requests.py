@@ -144,6 +144,7 @@ class InvoicesQuerySchema(Strict):
 class StatementQuerySchema(Strict):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
 
 
 class AuditQuerySchema(Strict):
