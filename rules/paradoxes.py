@@ -31,8 +31,8 @@ import allocations
 from rules.dhr import Apportionment
 from rules.funds import FundAllocation
 
-__all__ = ["PARADOXES", "Paradox", "Part", "Split", "detect", "fund_splits", "line_split",
-           "review_split"]
+__all__ = ["PARADOXES", "Paradox", "Part", "Split", "against_followed", "detect", "fund_splits",
+           "line_split", "review_split"]
 
 #: The kinds of warning, in the order they are reported for one split.
 PARADOXES = ("alabama", "population", "new-member")
@@ -294,3 +294,12 @@ def review_split(result: Apportionment, key: str, label: str) -> Split:
         parts.append(Part(share.organisation, Fraction(weight), pot * share.fraction,
                           allocations.to_minor(share.amount)))
     return Split(key, label, pot, tuple(parts))
+
+
+def against_followed(allocation: FundAllocation) -> tuple[Paradox, ...]:
+    """The paradoxes of a fund's allocation against the fund it follows, line by line (lines
+    with the same id): a recipient that lost on a line while its pot grew and its weight share
+    held, and so on. Nothing when the fund follows none."""
+    if allocation.followed is None:
+        return ()
+    return detect(fund_splits(allocation.followed), fund_splits(allocation))

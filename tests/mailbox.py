@@ -1,16 +1,16 @@
 """A real SMTP server for the tests (aiosmtpd, in this process, on 127.0.0.1): it keeps what
 arrives, can require a login, and can refuse addresses (permanently or for now).
 
-Ports: 8160 + 2 x the xdist worker number (and the next one for a server requiring a login);
-8169 never has a server (the "unreachable" port).
+Ports: the first free ones of 8160-8168 (this project's range on the shared machine), else any
+free port the system gives, so test runs in several checkouts never collide. The "unreachable"
+port is a socket bound and never listening: connecting to it is refused, always.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import os
-import re
+import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -20,15 +20,27 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-#: A port where nothing listens.
-UNREACHABLE = 8169
 USER, PASSWORD = "finance-robot", "s3cret:with@odd/chars"
 
 
-def _port(offset: int) -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    number = int(re.sub(r"\D", "", worker) or 0)
-    return 8160 + (2 * number + offset) % 9
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _start(handler: Handler, **options: Any) -> Controller:
+    """An SMTP server on the first free port of 8160-8168, else on any free port."""
+    for port in [*range(8160, 8169), 0]:
+        controller = Controller(handler, hostname="127.0.0.1", port=port or _free_port(),
+                                **options)
+        try:
+            controller.start()
+        except (OSError, RuntimeError):
+            continue
+        return controller
+    raise RuntimeError("no free port for the test SMTP server")
 
 
 @attrs.define
@@ -78,6 +90,7 @@ class Mailbox:
     handler: Handler
     port: int
     login_port: int
+    unreachable_port: int
 
     @property
     def url(self) -> str:
@@ -98,15 +111,15 @@ class Mailbox:
 @pytest.fixture(scope="session")
 def _servers() -> Iterator[Mailbox]:
     handler = Handler()
-    open_server = Controller(handler, hostname="127.0.0.1", port=_port(0))
-    login_server = Controller(handler, hostname="127.0.0.1", port=_port(1),
-                              auth_required=True, auth_require_tls=False,
-                              authenticator=_authenticate)
-    open_server.start()
-    login_server.start()
+    open_server = _start(handler)
+    login_server = _start(handler, auth_required=True, auth_require_tls=False,
+                          authenticator=_authenticate)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: every connection is refused
     try:
-        yield Mailbox(handler, open_server.port, login_server.port)
+        yield Mailbox(handler, open_server.port, login_server.port, closed.getsockname()[1])
     finally:
+        closed.close()
         open_server.stop()
         login_server.stop()
 

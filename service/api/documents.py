@@ -11,9 +11,8 @@ import flask
 from flask import current_app
 
 from service.api import schemas
-from service.api.ledger import command
-from service.documents import exports, mail, records, render, settings
-from service.documents.errors import MailUnavailable, NoBillingEmail
+from service.api.ledger import command, replayed
+from service.documents import exports, records, render, sending, settings
 from service.documents.model import BillingContact, Document, Issuer
 from service.http import auth
 from service.http.blueprint import Blueprint, problems
@@ -130,17 +129,6 @@ def document_pdf(number: str) -> Any:
         "Cache-Control": "no-store"})
 
 
-def _smtp() -> mail.SmtpServer:
-    url = current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
-    if not url:
-        raise MailUnavailable("no mail server is configured: set SMTP_URL "
-                              "(smtp://host:port) where the service runs")
-    try:
-        return mail.SmtpServer.from_url(url)
-    except ValueError as error:
-        raise MailUnavailable(f"the configured SMTP_URL is not usable: {error}") from None
-
-
 @blp.route("/invoices/<number>/send", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
@@ -153,19 +141,14 @@ def _smtp() -> mail.SmtpServer:
           "recorded; try again after Retry-After")))
 def send(number: str) -> Any:
     """Email the document's PDF to the partner's billing contact; the sending is recorded on
-    the document and in the audit log. A failure records nothing and says why."""
-    row_id, _, document, issuer, contact = _read(number)
-    if contact is None or not contact.email:
-        raise NoBillingEmail(f"{document.organisation.name} has no billing contact with an "
-                             "email address: set one at /api/v1/organisations/"
-                             f"{document.organisation.id}/billing-contact",
-                             field="billing_contact.email")
-    message = mail.document_message(document, issuer, contact,
-                                    render.document_pdf(document, issuer, contact))
-    mail.send(_smtp(), message)
-    recipient = contact.email
-    return command(lambda s: records.record_sending(
-        s, row_id, document.number, recipient, str(message["Message-ID"]), auth.actor()), 200)
+    the document and in the audit log. A failure records nothing and says why. With an
+    ``Idempotency-Key``, a retry answers the first sending and mails nothing."""
+    first = replayed()
+    if first is not None:
+        return first
+    smtp_url = current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
+    return command(lambda s: sending.send_document(s, current_ruleset(), number, smtp_url,
+                                                   auth.actor()), 200)
 
 
 @blp.route("/exports/documents")

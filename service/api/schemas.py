@@ -316,6 +316,12 @@ class FundWarningSchema(ma.Schema):
     kind = fields.String(required=True)
     recipient = fields.String(required=True)
     detail = fields.String(required=True)
+    # A paradox (alabama, population, new-member) against the fund followed also names:
+    name = fields.String()
+    line = fields.String(metadata={"description": "the line (its id in both funds)"})
+    others = fields.List(fields.String())
+    base = fields.String(metadata={"description": "the recipient's amount in the fund followed"})
+    scenario = fields.String(metadata={"description": "its amount in this fund"})
 
 
 class FundAllocationSchema(ma.Schema):
@@ -368,6 +374,43 @@ class WarningSchema(ma.Schema):
     base = fields.String(required=True)
     scenario = fields.String(required=True)
     detail = fields.String(required=True)
+
+
+class RangeSchema(ma.Schema):
+    low = fields.String(required=True)
+    expected = fields.String(required=True)
+    high = fields.String(required=True)
+
+
+class ForecastReviewsSchema(RangeSchema):
+    district = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPartnerSchema(RangeSchema):
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPeriodSchema(ma.Schema):
+    district = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    partners = fields.List(fields.String(), required=True)
+
+
+class ForecastSchema(ma.Schema):
+    year = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    currency = fields.String(required=True)
+    total = fields.String(required=True, metadata={"description": "the expected total"})
+    totals = fields.Nested(RangeSchema, required=True)
+    cost_per_review = fields.Nested(RangeSchema, required=True)
+    reviews = fields.List(fields.Nested(ForecastReviewsSchema), required=True)
+    history_years = fields.List(fields.String(), required=True)
+    organisations = fields.List(fields.Nested(ForecastPartnerSchema), required=True)
+    periods = fields.List(fields.Nested(ForecastPeriodSchema), required=True)
 
 
 class ComparisonSchema(ma.Schema):
@@ -470,6 +513,10 @@ class BoardReportSchema(ma.Schema):
     funds = fields.List(fields.Dict(), required=True)
     arrangements = fields.List(fields.Dict(), required=True)
     membership = fields.List(fields.Dict(), required=True)
+    forecast = fields.Nested(ForecastSchema, allow_none=True, required=True, metadata={
+        "description": "the DHR forecast for the following year (null when the ledger holds "
+                       "no complete year of reviews or no review costs)"})
+    forecast_note = fields.String(required=True)
 
 
 # --- documents ----------------------------------------------------------------------------------

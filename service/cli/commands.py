@@ -19,6 +19,7 @@ import marshmallow as ma
 
 import allocations
 import rules
+from rules import forecast as forecasting
 from service.ledger.errors import LedgerError
 from service.wire import answers, requests
 from service.wire.fields import flatten
@@ -396,6 +397,91 @@ def report(year: str, fmt: str, output: str, ruleset_path: str | None) -> None:
     except OSError as error:
         _fail(f"cannot write {output}: {error}")
     click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for value in values:
+        key, sep, given = value.partition("=")
+        if not sep or not key or not given:
+            _fail(f"{option} takes DISTRICT=VALUE, not {value!r}")
+        found[key] = given
+    return found
+
+
+def _forecast_human(body: dict[str, Any]) -> str:
+    ranged = any(row["low"] != row["high"] for row in body["organisations"])
+    heads = ["Partner", "Low", "Expected", "High"] if ranged else ["Partner", "Expected"]
+
+    def cells(row: dict[str, str]) -> list[str]:
+        keys = ("low", "expected", "high") if ranged else ("expected",)
+        return [_money(row[key]) for key in keys]
+
+    totals = body["totals"]
+    parts = [f"DHR forecast for {body['year']} ({body['from']} to {body['to']})", _table(
+        heads, [[row["name"], *cells(row)] for row in body["organisations"]],
+        set(range(1, len(heads))), ["Total", *cells(totals)])]
+    cost = body["cost_per_review"]
+    basis = (f"from the ledger's years {', '.join(body['history_years'])}"
+             if body["history_years"] else "as given")
+    review_rows = [[row["name"], row["low"], row["expected"], row["high"]]
+                   for row in body["reviews"]]
+    parts.append(f"Expected reviews per district ({basis})\n\n" + _table(
+        ["District", "Low", "Expected", "High"], review_rows, {1, 2, 3}))
+    parts.append("Cost per review: " + (
+        f"{_money(cost['low'])} to {_money(cost['high'])}, expected {_money(cost['expected'])}"
+        if cost["low"] != cost["high"] else _money(cost["expected"])))
+    changes = [p for p in body["periods"] if p["from"] != body["from"] or p["to"] != body["to"]]
+    if changes:
+        parts.append("Membership changes within the year (each district's cost is shared by "
+                     "days):\n" + "\n".join(
+                         f"  {p['district']}: {p['from']} to {p['to']}: {', '.join(p['partners'])}"
+                         for p in changes))
+    return "\n\n".join(parts)
+
+
+@cli.command()
+@click.option("--year", required=True, help="Financial year, e.g. 2026-27.")
+@click.option("--reviews", "reviews", multiple=True, metavar="DISTRICT=N",
+              help="Expected reviews in a district (repeat; default: the ledger's history).")
+@click.option("--cost-per-review", default=None,
+              help="Cost of one review, e.g. 6000.00 (default: the ledger's average).")
+@click.option("--health-body", "health_bodies", multiple=True, metavar="DISTRICT=ID",
+              help="The health commissioner of a district several cover (repeat).")
+@json_option
+@ruleset_option
+def forecast(year: str, reviews: tuple[str, ...], cost_per_review: str | None,
+             health_bodies: tuple[str, ...], as_json: bool, ruleset_path: str | None) -> None:
+    """Forecast each partner's DHR cost for a financial year (ledger: DATABASE_URL or the
+    instance, for what is not given)."""
+    from service.app import create_app
+    from service.ledger.history import review_history
+
+    data: dict[str, Any] = {"year": year}
+    counts = _pairs("--reviews", reviews)
+    if counts:
+        data["reviews"] = {d: int(n) if n.isdigit() else n for d, n in counts.items()}
+    if cost_per_review is not None:
+        data["cost_per_review"] = cost_per_review
+    if health_bodies:
+        data["health_bodies"] = _pairs("--health-body", health_bodies)
+    loaded = _load(requests.ForecastRequestSchema(), data)
+    given = loaded.get("cost_per_review")
+    pence = None if given is None else allocations.to_minor(given)
+
+    def run() -> dict[str, Any]:
+        ruleset = _ruleset(ruleset_path)
+        history = None
+        if forecasting.needs_history(loaded.get("reviews"), pence):
+            app = create_app(ruleset=ruleset_path)
+            with app.app_context(), app.extensions["apportion.db"].session() as session:
+                history = review_history(session)
+        result = forecasting.forecast_year(ruleset, year, loaded.get("reviews"), pence,
+                                              history, date.today(),
+                                              loaded.get("health_bodies"))
+        return answers.forecast_body(ruleset, result)
+
+    _emit(as_json, _domain(run), _forecast_human)
 
 
 @cli.group()

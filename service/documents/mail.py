@@ -18,10 +18,10 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from service.documents.errors import IssuerIncomplete, MailUnavailable, RecipientRefused
-from service.documents.model import BillingContact, Document, Issuer, Statement
+from service.documents.model import BillingContact, Document, Issuer
 from service.documents.render import long_date, money
 
-__all__ = ["SmtpServer", "document_message", "send", "statement_message"]
+__all__ = ["SmtpServer", "document_message", "send"]
 
 #: Seconds to wait for the mail server before giving up (connect and each reply).
 TIMEOUT = 15.0
@@ -110,16 +110,6 @@ def document_message(document: Document, issuer: Issuer, contact: BillingContact
     text = f"{greeting}\n\n{body}\n{reference}\n{issuer.vat_statement}\n\n{sign_off}\n"
     return _message(issuer, contact, subject, text, pdf,
                     f"{document.title.lower().replace(' ', '-')}-{document.number}.pdf")
-
-
-def statement_message(statement: Statement, issuer: Issuer, contact: BillingContact,
-                      pdf: bytes) -> EmailMessage:
-    """The email carrying a partner's statement of account."""
-    subject = f"Statement of account from {issuer.name or 'us'}: {statement.organisation.name}"
-    text = (f"Dear {contact.name},\n\nPlease find attached your statement of account. The "
-            f"closing balance is {money(statement.closing)}.\n\n{issuer.name}\n")
-    return _message(issuer, contact, subject, text, pdf,
-                    f"statement-{statement.organisation.id}.pdf")
 
 
 def send(server: SmtpServer, message: EmailMessage, timeout: float = TIMEOUT) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -12,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import rules
-from service.documents import settings
+from service.documents import render, settings
 from service.documents.errors import NotFound
 from service.documents.model import Document, Issuer, Line, Statement
 from service.ledger import audit, payments
 from service.ledger.tables import Case, DocumentLine, DocumentSending, SplitGroup, Tranche
 from service.ledger.tables import Document as DocumentRow
 
-__all__ = ["between", "find", "record_sending", "sendings", "statement"]
+__all__ = ["between", "find", "record_sending", "sendings", "statement_pdf"]
 
 
 def _names(ruleset: rules.Ruleset) -> dict[str, str]:
@@ -84,11 +85,17 @@ def between(session: Session, ruleset: rules.Ruleset, start: date, end: date) ->
     return [_document(session, names, issuer, row, reference) for row, reference in rows]
 
 
-def statement(session: Session, ruleset: rules.Ruleset, organisation: str,
-              start: date | None, end: date | None) -> Statement:
-    """The organisation's statement as the ledger answers it."""
-    return Statement.from_body(payments.statement(session, organisation, start, end),
-                               _names(ruleset))
+def statement_pdf(session: Session, ruleset: rules.Ruleset, body: Mapping[str, Any],
+                  today: date | None = None) -> bytes:
+    """The statement the ledger answered (``body``) as a PDF addressed to the organisation's
+    billing contact. The transaction ends before rendering (no lock is held meanwhile)."""
+    try:
+        statement = Statement.from_body(body, _names(ruleset))
+        issuer = settings.issuer(session)
+        contact = settings.contact(session, statement.organisation.id)
+    finally:
+        session.rollback()
+    return render.statement_pdf(statement, issuer, contact, today or date.today())
 
 
 def _sent_at(moment: datetime) -> str:

@@ -7,13 +7,16 @@ same body. Money leaves as a decimal string with two places; fractions as ``"1/6
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import allocations
 import rules
 from allocations import format_money
+from rules.forecast import Forecast, Range
+from rules.paradoxes import against_followed
 from rules.periods import Period
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "comparison_body",
     "dhr_request",
     "districts_body",
+    "forecast_body",
     "fund_allocation_body",
     "fund_body",
     "fund_reference",
@@ -175,8 +179,10 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
         "lines": [_line_total(line, names.get(line.id, "")) for line in lines.lines],
     }
     if result.followed is not None:
-        body["warnings"] = [{"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
-                            for w in rules.fund_warnings(result)]
+        body["warnings"] = [
+            *(warning_body(ruleset, paradox) for paradox in against_followed(result)),
+            *({"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
+              for w in rules.fund_warnings(result))]
     return body
 
 
@@ -240,3 +246,42 @@ def warning_body(ruleset: rules.Ruleset, warning: rules.Paradox) -> dict[str, An
             "base": format_money(allocations.from_minor(warning.base)),
             "scenario": format_money(allocations.from_minor(warning.scenario)),
             "detail": warning.describe(ruleset.name_of)}
+
+
+def _count(value: Fraction) -> str:
+    """A number of reviews: ``"2"``, ``"0.75"``, or ``"2/3"`` when no decimal is exact."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(decimal) == value:
+        return str(decimal)
+    return str(value)
+
+
+def _pence_range(value: Range) -> dict[str, str]:
+    return {key: format_money(allocations.from_minor(int(getattr(value, key))))
+            for key in ("low", "expected", "high")}
+
+
+def forecast_body(ruleset: rules.Ruleset, result: Forecast) -> dict[str, Any]:
+    """The answer of ``POST /forecast/dhr``: totals, every partner's figures, the reviews and
+    cost per review they rest on, and the parts of the year where membership changes."""
+    return {
+        "year": result.year, "from": result.start.isoformat(),
+        "to": (result.end - timedelta(days=1)).isoformat(), "currency": "GBP",
+        "total": format_money(allocations.from_minor(int(result.total.expected))),
+        "totals": _pence_range(result.total),
+        "cost_per_review": _pence_range(result.cost_per_review),
+        "reviews": [{"district": district, "name": ruleset.name_of(district),
+                     **{key: _count(getattr(count, key)) for key in ("low", "expected", "high")}}
+                    for district, count in result.reviews.items()],
+        "history_years": list(result.history_years),
+        "organisations": [{"organisation": p.organisation, "name": ruleset.name_of(p.organisation),
+                           "low": format_money(allocations.from_minor(p.low)),
+                           "expected": format_money(allocations.from_minor(p.expected)),
+                           "high": format_money(allocations.from_minor(p.high))}
+                          for p in result.partners],
+        "periods": [{"district": p.district, "from": p.start.isoformat(),
+                     "to": (p.end - timedelta(days=1)).isoformat(), "partners": list(p.partners)}
+                    for p in result.periods],
+    }

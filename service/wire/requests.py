@@ -7,6 +7,8 @@ requests, where the rules report deeper problems with field paths.
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
 from typing import Any
 
 import marshmallow as ma
@@ -27,6 +29,7 @@ __all__ = [
     "CostSchema",
     "DhrRequestSchema",
     "ExportQuerySchema",
+    "ForecastRequestSchema",
     "FundRef",
     "FundRequestSchema",
     "InvoicesQuerySchema",
@@ -157,6 +160,7 @@ class InvoicesQuerySchema(Strict):
 class StatementQuerySchema(Strict):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
 
 
 class AuditQuerySchema(Strict):
@@ -168,6 +172,43 @@ class ReportQuerySchema(Strict):
     year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
                          metadata={"example": "2013-14"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class ReviewCount(fields.Field):  # type: ignore[type-arg]
+    """An expected number of reviews: a whole number, or a decimal string (``"1.5"``); never a
+    binary float."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 10000},
+            {"type": "string", "pattern": r"^[0-9]{1,5}(\.[0-9]{1,4})?$"}],
+            "example": 1}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ma.ValidationError("give a whole number of reviews or a decimal string such "
+                                     "as \"1.5\"")
+        if isinstance(value, int):
+            if not 0 <= value <= 10000:
+                raise ma.ValidationError("must be between 0 and 10000")
+            return Fraction(value)
+        if not re.fullmatch(r"[0-9]{1,5}(\.[0-9]{1,4})?", value):
+            raise ma.ValidationError("a decimal string of at most 5 digits and 4 places, "
+                                     "such as \"1.5\"")
+        return Fraction(value)
+
+
+class ForecastRequestSchema(Strict):
+    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+                         metadata={"example": "2026-27"})
+    reviews = fields.Dict(keys=Slug(), values=ReviewCount(), validate=validate.Length(max=500),
+                          metadata={"description": "expected reviews per district (default: "
+                                    "the ledger's yearly average; needs the viewer role)"})
+    cost_per_review = Money(metadata={"description": "default: the ledger's average cost of a "
+                                      "finished review (needs the viewer role)"})
+    health_bodies = fields.Dict(keys=Slug(), values=Slug(), validate=validate.Length(max=500),
+                                metadata={"description": "the health commissioner per district "
+                                          "where several cover it"})
 
 
 class CompareQuerySchema(Strict):

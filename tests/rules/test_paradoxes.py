@@ -6,13 +6,22 @@ from collections import Counter
 from datetime import date
 from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import allocations
 import rules
-from rules.paradoxes import Paradox, Part, Split, detect, fund_splits, line_split
+from rules.paradoxes import (
+    Paradox,
+    Part,
+    Split,
+    against_followed,
+    detect,
+    fund_splits,
+    line_split,
+)
 from rules.scenarios import AddOrganisation, MergeCsps, SetWeights
 from tests.strategies import LineSpec, exact_line_scenarios, line_scenarios
 
@@ -225,3 +234,19 @@ def test_every_kind_is_described(kind: str) -> None:
                       ("b",), ("c",), ("d",))
     text = warning.describe(lambda r: r.upper())
     assert "line 'formula' of CSP grant" in text and "A " in text
+
+
+# --- a fund against the fund it follows ----------------------------------------------------------
+
+def test_a_fund_warns_against_the_fund_it_follows(derbyshire: rules.Ruleset) -> None:
+    weights = {"amber-valley-csp": 6, "bolsover-csp": 6, "chesterfield-csp": 2}
+    before = fund("0.10", weights, year="2014-15", fund_id="grant-2014-15")
+    after = attrs.evolve(fund("0.11", weights, year="2015-16", fund_id="grant-2015-16"),
+                         follows="grant-2014-15")
+    ruleset = attrs.evolve(derbyshire, funds={**derbyshire.funds, before.id: before,
+                                              after.id: after})
+    allocated = rules.allocate_fund(ruleset, after)
+    assert [(w.kind, w.recipient, w.line, w.base, w.scenario)
+            for w in against_followed(allocated)] == [
+        ("alabama", "chesterfield-csp", "formula", 2, 1)]
+    assert against_followed(rules.allocate_fund(ruleset, before)) == ()

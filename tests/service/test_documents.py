@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from service.ledger.tables import AuditEvent, DocumentSending
-from tests.mailbox import UNREACHABLE, Mailbox
+from tests.mailbox import Mailbox
 from tests.service.conftest import Ledger
 
 ISSUER = {
@@ -200,9 +200,11 @@ def test_no_billing_email_is_a_clear_422_and_nothing_is_sent(ledger: Ledger,
     assert mailbox.received == [] and audit_count(ledger) == before + 1  # the contact change
 
 
-@pytest.mark.parametrize("smtp_url", [f"smtp://127.0.0.1:{UNREACHABLE}", None, "http://x"])
+@pytest.mark.parametrize("smtp_url", ["smtp://127.0.0.1:{closed}", None, "http://x"])
 def test_an_unavailable_mail_server_leaves_the_ledger_unchanged(
-        ledger: Ledger, smtp_url: str | None) -> None:
+        ledger: Ledger, mailbox: Mailbox, smtp_url: str | None) -> None:
+    if smtp_url:
+        smtp_url = smtp_url.format(closed=mailbox.unreachable_port)
     client = ledger.client()
     documents = configured(ledger, client)
     ledger.app.config["SMTP_URL"] = smtp_url
@@ -301,3 +303,45 @@ def test_libreoffice_opens_the_xlsx_with_the_same_figures(ledger: Ledger, tmp_pa
     totals = list(csv.reader(next(p for p in sheets if "Totals" in p.name)
                              .open(encoding="utf-8")))
     assert totals[-1][0] == "Total" and Decimal(totals[-1][2].replace(",", "")) == net
+
+
+def test_a_retried_send_answers_the_first_sending_and_mails_once(ledger: Ledger,
+                                                                mailbox: Mailbox) -> None:
+    client = ledger.client()
+    documents = configured(ledger, client)
+    ledger.app.config["SMTP_URL"] = mailbox.url
+    number = next(d["number"] for d in documents if d["organisation"] == POLICE)
+    headers = ledger.headers("finance", **{"Idempotency-Key": "send-once"})
+    first = client.post(f"/api/v1/invoices/{number}/send", headers=headers)
+    again = client.post(f"/api/v1/invoices/{number}/send", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json() and len(mailbox.received) == 1
+    other = client.post(f"/api/v1/invoices/{number}/send",
+                        headers=ledger.headers("finance", **{"Idempotency-Key": "send-twice"}))
+    assert other.status_code == 200 and len(mailbox.received) == 2
+    assert len(call(ledger, client, "GET", f"/invoices/{number}", role="viewer"
+                    ).get_json()["sent"]) == 2
+
+
+def test_the_statement_as_a_pdf(ledger: Ledger) -> None:
+    client = ledger.client()
+    documents = configured(ledger, client)
+    number = next(d["number"] for d in documents if d["organisation"] == POLICE)
+    assert call(ledger, client, "POST", f"/invoices/{number}/paid",
+                {"date": "2013-06-01"}).status_code == 200
+    path = f"/api/v1/organisations/{POLICE}/statement?from=2013-04-01&to=2014-03-31"
+    answer = client.get(path + "&format=pdf", headers=ledger.headers("viewer"))
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(answer.data))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for needed in ("Statement of account", "Derbyshire Constabulary", "Accounts Payable",
+                   "PO-4411", "From 1 April 2013", "To 31 March 2014", number, "£708.34",
+                   "Opening balance", "Closing balance", "Example County Council"):
+        assert needed in text, needed
+    assert round(float(reader.pages[0].mediabox.width)) == 595
+    assert client.get(path + "&format=csv", headers=ledger.headers("viewer")
+                      ).status_code == 422
+    assert client.get(path, headers=ledger.headers("viewer")).mimetype == "application/json"
+    unknown = client.get("/api/v1/organisations/nobody/statement?format=pdf",
+                         headers=ledger.headers("viewer"))
+    assert unknown.status_code == 404

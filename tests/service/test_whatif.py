@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 from flask.testing import FlaskClient
 
-from service.api.schemas import ComparisonSchema
+import rules
+from service.api.schemas import ComparisonSchema, FundAllocationSchema
+from service.app import create_app
 from tests.service.test_cli import run
 
 CSPS = ["amber-valley-csp", "bolsover-csp", "chesterfield-csp", "derbyshire-dales-csp",
@@ -100,3 +103,29 @@ def test_whatif_prints_the_warnings(client: FlaskClient, tmp_path: Path) -> None
     quiet.write_text(json.dumps({**MERGER, "funds": [grant("60000.00", "population-2011",
                                                            CSPS)]}))
     assert "Warnings: none" in run("whatif", "--file", str(quiet)).stdout
+
+
+def test_a_fund_following_another_warns_of_a_paradox(tmp_path: Path) -> None:
+    def grant_fund(fund_id: str, year: str, total: str) -> rules.Fund:
+        return rules.fund_from_dict({**grant(total, {"amber-valley-csp": "6", "bolsover-csp": "6",
+                                                     "chesterfield-csp": "2"})["fund"],
+                                     "id": fund_id, "year": year})
+
+    base = rules.default_ruleset()
+    before = grant_fund("grant-2014-15", "2014-15", "0.10")
+    ruleset = attrs.evolve(base, funds={**base.funds, before.id: before})
+    path = tmp_path / "rules.toml"
+    path.write_text(rules.dumps(ruleset))
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+                     ruleset=str(path))
+    after = {**grant("0.11", {"amber-valley-csp": "6", "bolsover-csp": "6",
+                              "chesterfield-csp": "2"})["fund"],
+             "id": "grant-2015-16", "year": "2015-16", "follows": "grant-2014-15"}
+    response = app.test_client().post("/api/v1/funds/allocate", json={"fund": after})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert FundAllocationSchema().validate(body) == {}
+    [warning] = body["warnings"]
+    assert (warning["kind"], warning["recipient"], warning["line"], warning["base"],
+            warning["scenario"]) == ("alabama", "chesterfield-csp", "formula", "0.02", "0.01")
+    assert warning["detail"].startswith("Chesterfield Community Safety Partnership gets 1p less")
