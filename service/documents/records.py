@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import allocations
 import rules
 from service.documents import render, settings
 from service.documents.errors import NotFound
@@ -27,27 +28,64 @@ def _names(ruleset: rules.Ruleset) -> dict[str, str]:
     return {identifier: body.name for identifier, body in ruleset.organisations.items()}
 
 
+def _tranche_shares(split: rules.ResolvedSplit, tranches: list[Tranche], organisation: str
+                    ) -> list[int]:
+    """The organisation's part of each tranche (pence), split cumulatively as billing does:
+    part k = its share of tranches 1..k less its share of tranches 1..k-1."""
+    parts, before = [], 0
+    for k in range(1, len(tranches) + 1):
+        costs = [rules.Cost(t.item, allocations.from_minor(t.billed_amount or 0))
+                 for t in tranches[:k]]
+        cumulative = sum(allocations.to_minor(share.amount) for share in split.shares(costs)
+                         if share.organisation == organisation)
+        parts.append(cumulative - before)
+        before = cumulative
+    return parts
+
+
 def _derived_lines(session: Session, row: DocumentRow, reference: str) -> list[Line]:
-    """Lines for a ledger body that lists none: one per split group the document charges,
-    naming the group's cost items, the latest date incurred, and the partner's fraction."""
+    """Lines for a ledger body that lists none, from the split groups the document charges.
+
+    Within a group, earlier documents to the same partner took the first tranches; when this
+    document's charge is exactly the partner's part of the next ones, it gets a line per
+    tranche (item, date incurred, fraction, part). Otherwise (a correction after a revision)
+    one line for the group names its items and carries the whole charge. Either way the lines
+    sum to the document's amount.
+    """
     lines = []
-    for split_id, amount in session.execute(
-            select(DocumentLine.split_id, DocumentLine.amount)
+    for line_id, split_id, amount in session.execute(
+            select(DocumentLine.id, DocumentLine.split_id, DocumentLine.amount)
             .where(DocumentLine.document_id == row.id).order_by(DocumentLine.id)):
         group = session.get(SplitGroup, split_id)
         tranches = list(session.scalars(select(Tranche).where(Tranche.split_id == split_id)
                                         .order_by(Tranche.id)))
-        fraction = None
-        if group is not None:
-            partners = json.loads(group.data)["partners"]
-            weights = {organisation: Fraction(weight) for organisation, _, weight in partners}
-            total = sum(weights.values(), Fraction(0))
-            if row.organisation in weights and total:
-                fraction = str(weights[row.organisation] / total)
-        items = ", ".join(dict.fromkeys(t.item for t in tranches))
-        lines.append(Line(case=reference, item=items,
-                          incurred=max((t.incurred for t in tranches), default=None),
-                          fraction=fraction, amount=amount))
+        if group is None or not tranches:
+            lines.append(Line(reference, "", None, None, amount))
+            continue
+        split = rules.ResolvedSplit.from_dict(json.loads(group.data))
+        weights = {p.organisation: p.weight for p in split.partners}
+        total = sum(weights.values(), Fraction(0))
+        fraction = (str(Fraction(weights[row.organisation]) / total)
+                    if row.organisation in weights and total else None)
+        earlier = sum(session.scalars(select(DocumentLine.amount).where(
+            DocumentLine.split_id == split_id, DocumentLine.organisation == row.organisation,
+            DocumentLine.id < line_id)))
+        parts = _tranche_shares(split, tranches, row.organisation)
+        running, first, last = 0, None, None
+        for index, part in enumerate(parts):
+            if running == earlier and first is None:
+                first = index
+            running += part
+            if first is not None and running == earlier + amount:
+                last = index
+                break
+        if first is not None and last is not None and amount > 0:
+            lines.extend(Line(reference, t.item, t.incurred, fraction, part)
+                         for t, part in zip(tranches[first:last + 1], parts[first:last + 1],
+                                            strict=True))
+        else:
+            lines.append(Line(reference, ", ".join(dict.fromkeys(t.item for t in tranches)),
+                              max(t.incurred for t in tranches), fraction, amount))
     return lines
 
 

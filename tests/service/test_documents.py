@@ -16,13 +16,15 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from service.ledger.tables import AuditEvent, DocumentSending
 from tests.mailbox import Mailbox
-from tests.service.conftest import Ledger
+from tests.service.conftest import Ledger, make_ledger
 
 ISSUER = {
     "name": "Example County Council", "address": "Community Safety Unit\nCounty Hall\nMatlock",
@@ -345,3 +347,63 @@ def test_the_statement_as_a_pdf(ledger: Ledger) -> None:
     unknown = client.get("/api/v1/organisations/nobody/statement?format=pdf",
                          headers=ledger.headers("viewer"))
     assert unknown.status_code == 404
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(
+    st.tuples(st.just("cost"), st.sampled_from(["overview-author", "panel-chair"]),
+              st.integers(min_value=1, max_value=900_000)),
+    st.tuples(st.just("revise"), st.integers(min_value=0, max_value=5),
+              st.integers(min_value=1, max_value=900_000)),
+    st.tuples(st.just("bill"), st.just(""), st.just(0))), min_size=1, max_size=8))
+def test_every_documents_lines_sum_to_its_amount(
+        tmp_path_factory: pytest.TempPathFactory,
+        steps: list[tuple[str, str | int, int]]) -> None:
+    """Whatever the sequence of costs, revisions and billing runs, each document's lines add up
+    to its amount, and an invoice billing new tranches has a line per tranche."""
+    made = make_ledger("sqlite", tmp_path_factory.mktemp("lines"), None)
+    try:
+        client = made.client()
+        assert call(made, client, "POST", "/cases", {
+            "reference": "DHR-2014-01", "district": "erewash",
+            "commissioned": "2014-01-01"}).status_code == 201
+        costs: list[int] = []
+        day = date(2014, 2, 1)
+        for kind, what, pence_ in [*steps, ("bill", "", 0)]:
+            amount = str(Decimal(pence_).scaleb(-2))
+            day += timedelta(days=3)
+            if kind == "cost":
+                answer = call(made, client, "POST", "/cases/DHR-2014-01/costs", {
+                    "item": what, "amount": amount, "incurred": day.isoformat()})
+                costs.append(answer.get_json()["id"])
+            elif kind == "revise" and costs:
+                call(made, client, "PATCH",
+                     f"/cases/DHR-2014-01/costs/{costs[int(what) % len(costs)]}",
+                     {"amount": amount})
+            elif kind == "bill":
+                assert call(made, client, "POST", "/cases/DHR-2014-01/billing",
+                            {"date": day.isoformat()}).status_code == 201
+        listed = call(made, client, "GET", "/invoices", role="viewer").get_json()["invoices"]
+        for document in listed:
+            body = call(made, client, "GET", f"/invoices/{document['number']}",
+                        role="viewer").get_json()
+            assert sum(Decimal(line["amount"]) for line in body["lines"]) == Decimal(
+                body["amount"]), body
+            assert all(line["fraction"] == "1/6" for line in body["lines"])
+    finally:
+        made.dispose()
+
+
+def test_lines_name_each_tranche_billed(ledger: Ledger) -> None:
+    client = ledger.client()
+    bill(ledger, client)  # overview-author 4250.00 incurred 2013-04-20, billed 2013-05-01
+    for item, amount, incurred in (("panel-chair", "600.00", "2013-05-02"),
+                                   ("overview-author", "120.00", "2013-05-03")):
+        assert call(ledger, client, "POST", "/cases/DHR-2013-02/costs", {
+            "item": item, "amount": amount, "incurred": incurred}).status_code == 201
+    later = call(ledger, client, "POST", "/cases/DHR-2013-02/billing", {"date": "2013-06-01"})
+    police = next(d for d in later.get_json()["documents"] if d["organisation"] == POLICE)
+    body = call(ledger, client, "GET", f"/invoices/{police['number']}", role="viewer").get_json()
+    assert [(line["item"], line["incurred"], line["fraction"]) for line in body["lines"]] == [
+        ("panel-chair", "2013-05-02", "1/6"), ("overview-author", "2013-05-03", "1/6")]
+    assert sum(Decimal(line["amount"]) for line in body["lines"]) == Decimal(body["amount"])
