@@ -18,12 +18,15 @@ from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Money, Slug, St
 
 __all__ = [
     "AuditQuerySchema",
+    "AwardsQuerySchema",
+    "AwardsRequestSchema",
     "BillingContactSchema",
     "BillingRequestSchema",
     "CaseRequestSchema",
     "Change",
     "CompareQuerySchema",
     "CompareRequestSchema",
+    "ConditionRequestSchema",
     "CostRequestSchema",
     "CostRevisionSchema",
     "CostSchema",
@@ -34,10 +37,13 @@ __all__ = [
     "FundRequestSchema",
     "InvoicesQuerySchema",
     "IssuerSchema",
+    "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
     "PaymentRequestSchema",
     "RebillRequestSchema",
+    "RecoveryRequestSchema",
     "ReportQuerySchema",
+    "StagePaymentRequestSchema",
     "StatementQuerySchema",
 ]
 
@@ -262,3 +268,32 @@ class ExportQuerySchema(Strict):
     def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["from_"] > data["to"]:
             raise ma.ValidationError("must not be before from", "to")
+
+
+class AwardsRequestSchema(Strict):
+    date = fields.Date(required=True, metadata={"description": "the award (decision) date"})
+
+
+class AwardsQuerySchema(Strict):
+    fund = Slug()
+    recipient = Slug()
+
+
+class ConditionRequestSchema(Strict):
+    met = fields.Boolean(required=True)
+    date = fields.Date(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class StagePaymentRequestSchema(Strict):
+    date = fields.Date(required=True)
+
+
+class RecoveryRequestSchema(Strict):
+    amount = Money(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class OpenDataQuerySchema(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
