@@ -235,6 +235,9 @@ class FundSchema(ma.Schema):
     recipients = fields.List(fields.String(), required=True)
     lines = fields.List(fields.Dict(), required=True)
     source = fields.String()
+    follows = fields.String(metadata={"description": "the fund this one follows"})
+    funder = fields.String(metadata={"description": "the organisation paying the fund"})
+    stages = fields.List(fields.Dict(), metadata={"description": "payment stages"})
 
 
 class FundsSchema(ma.Schema):

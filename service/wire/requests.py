@@ -14,7 +14,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Money, Slug, Strict
+from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Cursor, Money, Slug, Strict
 
 __all__ = [
     "AuditQuerySchema",
@@ -39,6 +39,7 @@ __all__ = [
     "IssuerSchema",
     "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
+    "Paged",
     "PaymentRequestSchema",
     "RebillRequestSchema",
     "RecoveryRequestSchema",
@@ -46,6 +47,21 @@ __all__ = [
     "StagePaymentRequestSchema",
     "StatementQuerySchema",
 ]
+
+
+#: Items per page of a list unless ``limit`` says otherwise.
+PAGE_SIZE = 100
+#: The most items one page holds.
+MAX_PAGE_SIZE = 1000
+
+
+class Paged(Strict):
+    """Query parameters of a paged list (the answer's ``next`` holds the next page's URL)."""
+
+    limit = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1,
+                                                                          max=MAX_PAGE_SIZE),
+                           metadata={"description": f"items per page (default {PAGE_SIZE})"})
+    cursor = Cursor()
 
 
 class CostSchema(Strict):
