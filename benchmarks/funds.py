@@ -78,9 +78,11 @@ def national(rng: random.Random, n: int) -> tuple[rules.Ruleset, rules.Fund, rul
                 "lines": [line], **extra}
 
     ruleset = rules.from_dict({
-        "id": "national", "name": "National benchmark", "kinds": {}, "organisations": {},
+        "id": "national", "name": "National benchmark", "source": "benchmark", "kinds": {},
+        "organisations": {},
         "districts": {}, "arrangements": {},
-        "csps": {c: {"name": c, "active": [{"from": "2000-04-01"}]} for c in csps},
+        "csps": {c: {"name": c, "active": [{"from": "2000-04-01"}], "source": "benchmark"}
+                 for c in csps},
         "funds": {"grant-2013-14": fund("2013-14", last)}})
     damped = rules.fund_from_dict({"id": "grant-2014-15", **fund(
         "2014-15", weights, follows="grant-2013-14",

@@ -237,6 +237,9 @@ class FundSchema(ma.Schema):
     lines = fields.List(fields.Dict(), required=True)
     stages = fields.List(fields.Dict(), metadata={"description": "payment stages"})
     source = fields.String()
+    follows = fields.String(metadata={"description": "the fund this one follows"})
+    funder = fields.String(metadata={"description": "the organisation paying the fund"})
+    stages = fields.List(fields.Dict(), metadata={"description": "payment stages"})
 
 
 class FundsSchema(ma.Schema):

@@ -14,7 +14,15 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Day, Money, Slug, Strict
+from service.wire.fields import (
+    REFERENCE_PATTERN,
+    SLUG_PATTERN,
+    Cursor,
+    Day,
+    Money,
+    Slug,
+    Strict,
+)
 
 __all__ = [
     "AuditQuerySchema",
@@ -39,6 +47,7 @@ __all__ = [
     "IssuerSchema",
     "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
+    "Paged",
     "PaymentRequestSchema",
     "RebillRequestSchema",
     "RecoveryRequestSchema",
@@ -47,6 +56,21 @@ __all__ = [
     "StatementQuerySchema",
     "TokenRequestSchema",
 ]
+
+
+#: Items per page of a list unless ``limit`` says otherwise.
+PAGE_SIZE = 100
+#: The most items one page holds.
+MAX_PAGE_SIZE = 1000
+
+
+class Paged(Strict):
+    """Query parameters of a paged list (the answer's ``next`` holds the next page's URL)."""
+
+    limit = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1,
+                                                                          max=MAX_PAGE_SIZE),
+                           metadata={"description": f"items per page (default {PAGE_SIZE})"})
+    cursor = Cursor()
 
 
 class CostSchema(Strict):
@@ -284,7 +308,7 @@ class ExportQuerySchema(Strict):
 
 
 class AwardsRequestSchema(Strict):
-    date = fields.Date(required=True, metadata={"description": "the award (decision) date"})
+    date = Day(required=True, metadata={"description": "the award (decision) date"})
 
 
 class AwardsQuerySchema(Strict):
@@ -294,17 +318,17 @@ class AwardsQuerySchema(Strict):
 
 class ConditionRequestSchema(Strict):
     met = fields.Boolean(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class StagePaymentRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class RecoveryRequestSchema(Strict):
     amount = Money(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
