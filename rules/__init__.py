@@ -22,11 +22,18 @@ from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInva
 from rules.files import default_ruleset, from_dict, fund_from_dict, load, loads
 from rules.funds import LINE_KINDS, Fund, FundAllocation, FundLine, allocate_fund
 from rules.geography import Csp, District, HealthCoverage
-from rules.membership import Partner, health_bodies_on, partners_on
+from rules.membership import (
+    Partner,
+    health_bodies_on,
+    health_body_on,
+    health_commissioner_kinds,
+    partners_on,
+)
 from rules.organisations import Kind, Organisation
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
+from rules.succession import liable_body
 from rules.writing import dumps, fund_to_dict, to_dict
 
 __all__ = [
@@ -73,6 +80,9 @@ __all__ = [
     "fund_from_dict",
     "fund_to_dict",
     "health_bodies_on",
+    "health_body_on",
+    "health_commissioner_kinds",
+    "liable_body",
     "load",
     "loads",
     "parse_financial_year",
