@@ -7,15 +7,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
+.PHONY: serve assets test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+serve: $(STAMP) assets
 	$(BIN)/apportion serve
+
+assets:
+	bash scripts/ensure-frontend.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check allocations rules service tests benchmarks wsgi.py

@@ -11,6 +11,7 @@ __all__ = [
     "InvalidLine",
     "InvalidMoney",
     "InvalidParties",
+    "InvalidStages",
     "InvalidWeights",
     "LineError",
     "OverAllocation",
@@ -52,3 +53,7 @@ class InvalidLine(LineError):
 
 class OverAllocation(LineError):
     """The fund lines need more money than the fund's total; the message names the line."""
+
+
+class InvalidStages(AllocationError):
+    """A payment schedule is malformed (percentages not summing to 100, a stage twice...)."""

@@ -1,37 +1,62 @@
-"""Fund lines: fixed, per-recipient, proportional (with floor and cap) and residual.
+"""Fund lines: fixed, per-recipient, proportional (floor, cap, damping), passport, bids, residual.
 
-:func:`allocate_lines` applies lines in order to a fund's total. Invariants:
+:func:`allocate_lines` applies lines in order to a fund's total. Invariants (laws in
+``tests/allocations/test_lines.py``):
 
-* ``allocated + unallocated == total`` and every line's shares sum to the line's amount;
+* conservation: ``allocated + unallocated == total``, every line's shares sum to the line's
+  amount, and the recipients' totals sum to ``allocated``;
 * a proportional line's shares are each within a penny of the exact clamped quota
-  ``clamp(lambda * weight, floor, cap)`` where ``lambda`` makes the quotas sum to the pot;
+  ``clamp(lambda * weight, low, high)`` where ``lambda`` makes the quotas sum to the pot and
+  ``low`` / ``high`` are the floor / cap, narrowed by damping to the recipient's amount last year
+  less ``max_decrease`` percent / plus ``max_increase`` percent (the bounds are whole pence, so
+  rounding never takes a share outside them);
+* a passport line gives each recipient exactly the amount it is given (its amount from earlier);
+* a bids line funds approved bids in full when the pot suffices; otherwise each approved bid gets
+  its largest-remainder share of the pot in proportion to the amount requested (within a penny
+  of ``requested * pot / sum(requested)``);
 * lines that need more than what remains raise :class:`OverAllocation` naming the line.
+
+Every recipient's amount on every line is explained (:class:`LineExplanation`): its exact quota,
+its fraction of the line, whether a floor, cap or damping bound held it, and whether it received a
+remainder penny. Building a result is ``O(n log n)`` in the number of recipients.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
-from math import lcm
 from typing import Any
 
 import attrs
 from moneyed import Money
 
 from allocations.exceptions import AllocationError, InvalidLine, LineError, OverAllocation
-from allocations.money import format_money, from_minor, to_minor
+from allocations.money import format_money, from_minor, minor_units, to_minor
 from allocations.split import Weight, hamilton, normalise_weights
 
 __all__ = [
+    "HELD",
+    "Bid",
+    "BidAward",
+    "Bids",
+    "Damping",
     "Fixed",
     "Line",
+    "LineExplanation",
     "LineResult",
     "LinesAllocation",
+    "Passport",
     "PerRecipient",
     "Proportional",
     "Residual",
     "allocate_lines",
 ]
+
+#: What may hold a proportional quota away from its weighted share.
+HELD = ("floor", "cap", "max-decrease", "max-increase")
+
+_HUNDRED = Fraction(100)
 
 
 @attrs.frozen
@@ -55,11 +80,29 @@ class PerRecipient:
 
 
 @attrs.frozen
+class Damping:
+    """Limits on how far each recipient of a proportional line moves from its earlier amount.
+
+    Attributes:
+        previous: recipient -> its amount from the same line of the fund followed. A recipient
+            absent from it, or with nothing last time, is not damped (a percentage of nothing
+            would hold it at nothing).
+        max_decrease: percent (0..100) a recipient may lose at most, or ``None`` for no limit.
+        max_increase: percent (>= 0) a recipient may gain at most, or ``None`` for no limit.
+    """
+
+    previous: Mapping[Any, Money]
+    max_decrease: Weight | None = None
+    max_increase: Weight | None = None
+
+
+@attrs.frozen
 class Proportional:
-    """A pot shared by weight, optionally with a floor and a cap per recipient.
+    """A pot shared by weight, optionally with a floor, a cap and damping per recipient.
 
     ``weights`` maps each recipient to its weight; recipients default to the fund's and every
-    recipient must have a weight.
+    recipient must have a weight. A floor or cap overrides damping where they conflict (a
+    floor above a recipient's damped maximum lifts it to the floor).
     """
 
     id: str
@@ -68,7 +111,37 @@ class Proportional:
     floor: Money | None = None
     cap: Money | None = None
     recipients: tuple[Hashable, ...] | None = None
+    damping: Damping | None = None
     kind: str = attrs.field(default="proportional", init=False)
+
+
+@attrs.frozen
+class Passport:
+    """Each recipient gets exactly the amount given (what it had from lines of an earlier fund)."""
+
+    id: str
+    amounts: Mapping[Any, Money]
+    kind: str = attrs.field(default="passport", init=False)
+
+
+@attrs.frozen
+class Bid:
+    """A proposal: who asks, for how much, and whether it was approved."""
+
+    id: str
+    recipient: Hashable
+    amount: Money
+    approved: bool
+
+
+@attrs.frozen
+class Bids:
+    """A pot for approved bids: each funded in full, or all scaled down exactly if it is short."""
+
+    id: str
+    amount: Money
+    bids: tuple[Bid, ...] = ()
+    kind: str = attrs.field(default="bids", init=False)
 
 
 @attrs.frozen
@@ -80,12 +153,75 @@ class Residual:
     kind: str = attrs.field(default="residual", init=False)
 
 
-Line = Fixed | PerRecipient | Proportional | Residual
+Line = Fixed | PerRecipient | Proportional | Passport | Bids | Residual
+
+
+@attrs.frozen
+class BidAward:
+    """What one bid received.
+
+    Attributes:
+        bid: the bid.
+        awarded: what it was given (nothing unless approved).
+        quota: its exact award in pounds (``requested * pot / sum(requested)`` when scaled).
+        remainder_penny: whether it received one of the leftover pennies of the scaling.
+    """
+
+    bid: Bid
+    awarded: Money
+    quota: Fraction
+    remainder_penny: bool
+
+
+@attrs.frozen
+class LineExplanation:
+    """Why a recipient got what it got from one line.
+
+    Attributes:
+        line: the line's id.
+        recipient: the recipient explained.
+        amount: what it received from the line.
+        quota: its exact amount in pounds before rounding to pence.
+        fraction: ``quota`` over the line's amount (``None`` when the line gave nothing).
+        floored / capped: its quota was held at the line's floor / cap.
+        damped: its quota was held at a damping bound (``held`` says which).
+        remainder_penny: it received one of the line's leftover pennies.
+        held: ``"floor"``, ``"cap"``, ``"max-decrease"``, ``"max-increase"`` or ``None``.
+    """
+
+    line: str
+    recipient: Hashable
+    amount: Money
+    quota: Fraction
+    fraction: Fraction | None
+    remainder_penny: bool
+    held: str | None = None
+
+    @property
+    def floored(self) -> bool:
+        """Whether the floor held the recipient's quota up."""
+        return self.held == "floor"
+
+    @property
+    def capped(self) -> bool:
+        """Whether the cap held the recipient's quota down."""
+        return self.held == "cap"
+
+    @property
+    def damped(self) -> bool:
+        """Whether damping held the recipient's quota (up or down)."""
+        return self.held in ("max-decrease", "max-increase")
 
 
 @attrs.frozen
 class LineResult:
-    """One line's outcome: its amount and the share of each of its recipients (minor units)."""
+    """One line's outcome: its amount and the share of each of its recipients (minor units).
+
+    The exact share of recipient ``i`` in minor units before rounding is
+    ``quota_numerators[i] / quota_denominator`` (its share where there are no numerators);
+    ``held`` says, per recipient, which bound (if any) held its quota; ``lucky`` holds the indices
+    that received a remainder penny; ``bids`` the award of every bid of a bids line.
+    """
 
     id: str
     kind: str
@@ -93,6 +229,10 @@ class LineResult:
     recipients: tuple[Hashable, ...]
     minor_shares: tuple[int, ...]
     lucky: frozenset[int] = frozenset()
+    quota_numerators: tuple[int, ...] = ()
+    quota_denominator: int = 1
+    held: tuple[str | None, ...] = ()
+    bids: tuple[BidAward, ...] = ()
 
     @property
     def shares(self) -> dict[Hashable, Money]:
@@ -100,6 +240,22 @@ class LineResult:
         currency = self.amount.currency
         return {r: from_minor(m, currency) for r, m in zip(self.recipients, self.minor_shares,
                                                             strict=True)}
+
+    def explanations(self) -> tuple[LineExplanation, ...]:
+        """Explain every recipient's share of this line, in line order."""
+        currency = self.amount.currency
+        unit = minor_units(currency)
+        line_minor = sum(self.minor_shares)
+        numerators = self.quota_numerators or self.minor_shares
+        denominator = self.quota_denominator if self.quota_numerators else 1
+        held = self.held or (None,) * len(self.recipients)
+        return tuple(
+            LineExplanation(self.id, recipient, from_minor(share, currency),
+                            Fraction(numerator, denominator * unit),
+                            Fraction(numerator, denominator * line_minor) if line_minor else None,
+                            index in self.lucky, held[index])
+            for index, (recipient, share, numerator) in enumerate(
+                zip(self.recipients, self.minor_shares, numerators, strict=True)))
 
 
 @attrs.frozen
@@ -127,6 +283,10 @@ class LinesAllocation:
                 minor[recipient] = minor.get(recipient, 0) + amount
         return {r: from_minor(m, self.total.currency) for r, m in minor.items()}
 
+    def line(self, line_id: str) -> LineResult | None:
+        """Return the result of the line ``line_id`` (``None`` if there is no such line)."""
+        return next((line for line in self.lines if line.id == line_id), None)
+
     def by_line(self, recipient: Hashable) -> dict[str, Money]:
         """Line id -> amount for ``recipient`` (only the lines that include it)."""
         result: dict[str, Money] = {}
@@ -135,6 +295,14 @@ class LinesAllocation:
                 if candidate == recipient:
                     result[line.id] = from_minor(amount, self.total.currency)
         return result
+
+    def explanations(self) -> dict[Hashable, tuple[LineExplanation, ...]]:
+        """Recipient -> the explanation of its share of each line that includes it, in order."""
+        found: dict[Hashable, list[LineExplanation]] = {}
+        for line in self.lines:
+            for explanation in line.explanations():
+                found.setdefault(explanation.recipient, []).append(explanation)
+        return {recipient: tuple(items) for recipient, items in found.items()}
 
 
 def allocate_lines(
@@ -149,7 +317,8 @@ def allocate_lines(
 
     Raises:
         OverAllocation: when a line needs more than what remains (the message names the line).
-        InvalidLine: when a line is malformed (no recipients, negative amount, missing weight...).
+        InvalidLine: when a line is malformed (no recipients, negative amount, missing weight,
+            infeasible floor or damping...).
     """
     remaining = to_minor(total)
     if remaining < 0:
@@ -178,22 +347,27 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
             return LineResult(line.id, line.kind, from_minor(0, currency), (), ())
         return LineResult(line.id, line.kind, from_minor(remaining, currency), (line.recipient,),
                           (remaining,))
-    amount = _line_amount(line)
+    numerators: tuple[int, ...] = ()
+    denominator = 1
+    held: tuple[str | None, ...] = ()
+    awards: tuple[BidAward, ...] = ()
+    lucky: set[int] = set()
     if isinstance(line, Fixed):
-        needed = amount
         recipients: tuple[Hashable, ...] = (line.recipient,)
-        shares: list[int] = [amount]
-        lucky: set[int] = set()
-    else:
+        shares = [_line_amount(line)]
+    elif isinstance(line, PerRecipient):
         recipients = _line_recipients(line, default)
-        if isinstance(line, PerRecipient):
-            shares = [amount] * len(recipients)
-            needed = amount * len(recipients)
-            lucky = set()
-        else:
-            needed = amount
-            shares, lucky = _proportional(line, recipients)
-            needed = sum(shares)
+        shares = [_line_amount(line)] * len(recipients)
+    elif isinstance(line, Proportional):
+        _line_amount(line)
+        recipients = _line_recipients(line, default)
+        shares, lucky, numerators, denominator, held = _proportional(line, recipients)
+    elif isinstance(line, Passport):
+        recipients, shares = _passport(line)
+    else:
+        _line_amount(line)
+        recipients, shares, lucky, numerators, denominator, awards = _bids(line)
+    needed = sum(shares)
     if needed > remaining:
         raise OverAllocation(
             f"line '{line.id}' needs {format_money(from_minor(needed, currency))} but only "
@@ -201,10 +375,10 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
             f"{format_money(total)} total remains"
         )
     return LineResult(line.id, line.kind, from_minor(needed, currency), recipients, tuple(shares),
-                      frozenset(lucky))
+                      frozenset(lucky), numerators, denominator, held, awards)
 
 
-def _line_amount(line: Fixed | PerRecipient | Proportional) -> int:
+def _line_amount(line: Fixed | PerRecipient | Proportional | Bids) -> int:
     amount = to_minor(line.amount)
     if amount < 0:
         raise InvalidLine(f"line '{line.id}' has a negative amount ({format_money(line.amount)})")
@@ -230,16 +404,22 @@ def _bound(line: Proportional, name: str, value: Money | None) -> int | None:
     return minor
 
 
-def _proportional(line: Proportional, recipients: tuple[Hashable, ...]
-                  ) -> tuple[list[int], set[int]]:
-    missing = [r for r in recipients if r not in line.weights]
-    if missing:
-        raise InvalidLine(f"line '{line.id}' has no weight for {missing[0]!r}")
-    extra = [r for r in line.weights if r not in set(recipients)]
-    if extra:
+# --- proportional ------------------------------------------------------------------------------
+
+_Bounds = tuple[list[int], list[str | None], list[int | None], list[str | None]]
+
+
+def _proportional(line: Proportional, recipients: tuple[Hashable, ...]) -> tuple[
+        list[int], set[int], tuple[int, ...], int, tuple[str | None, ...]]:
+    weights_of = line.weights
+    missing = next((r for r in recipients if r not in weights_of), None)
+    if missing is not None:
+        raise InvalidLine(f"line '{line.id}' has no weight for {missing!r}")
+    members = set(recipients)
+    extra = next((r for r in weights_of if r not in members), None)
+    if extra is not None:
         raise InvalidLine(
-            f"line '{line.id}' has a weight for {extra[0]!r}, not one of its recipients")
-    ordered = {r: line.weights[r] for r in recipients}
+            f"line '{line.id}' has a weight for {extra!r}, not one of its recipients")
     pot = to_minor(line.amount)
     low = _bound(line, "floor", line.floor) or 0
     high = _bound(line, "cap", line.cap)
@@ -251,50 +431,214 @@ def _proportional(line: Proportional, recipients: tuple[Hashable, ...]
             f"for {len(recipients)} recipients needs more than the line's "
             f"{format_money(line.amount)}"
         )
+    lows, low_by, highs, high_by = _bounds(line, recipients, low, high)
+    count = len(recipients)
     if pot == 0:
-        return [0] * len(recipients), set()
+        return [0] * count, set(), (0,) * count, 1, (None,) * count
     try:
-        _, weights = normalise_weights(ordered)
+        _, weights = normalise_weights({r: weights_of[r] for r in recipients})
     except AllocationError as error:
         raise InvalidLine(f"line '{line.id}': {error}") from error
-    quotas = _clamped_quotas(pot, weights, low, high)
-    denominator = lcm(*(quota.denominator for quota in quotas))
-    numerators = [int(quota * denominator) for quota in quotas]
-    return hamilton(sum(numerators) // denominator, numerators, denominator)
+    numerators, denominator, held = _clamped_quotas(pot, weights, lows, highs, low_by, high_by)
+    shares, lucky = hamilton(sum(numerators) // denominator, numerators, denominator)
+    return shares, lucky, tuple(numerators), denominator, tuple(held)
 
 
-def _clamped_quotas(pot: int, weights: list[int], low: int, high: int | None) -> list[Fraction]:
-    """Exact quotas ``clamp(lam * w, low, high)`` summing to ``pot`` (or to the caps if smaller).
+def _percent(line: Proportional, name: str, value: Weight | None) -> Fraction | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, Fraction)) or (
+            isinstance(value, Decimal) and not value.is_finite()) or value < 0:
+        raise InvalidLine(f"line '{line.id}': damping {name} must be a percentage of at least 0, "
+                          f"not {value!r}")
+    if name == "max_decrease" and value > _HUNDRED:
+        raise InvalidLine(f"line '{line.id}': damping max_decrease is {value}%; at most 100")
+    return Fraction(value)
 
-    The sum ``f(lam)`` is piecewise linear and non-decreasing in ``lam``; sweep its breakpoints
-    (where a recipient leaves its floor or reaches its cap) to find where it meets ``pot``.
+
+def _bounds(line: Proportional, recipients: tuple[Hashable, ...], floor: int, cap: int | None
+            ) -> _Bounds:
+    """Per recipient: the lowest and highest quota allowed, and what sets each.
+
+    Damping bounds are whole pence (rounded inwards) so rounding keeps shares inside them; a
+    floor or cap overrides damping where they conflict.
     """
-    if high is not None:
-        ceiling = [Fraction(high if weight > 0 else low) for weight in weights]
+    count = len(recipients)
+    lows: list[int] = [floor] * count
+    low_by: list[str | None] = ["floor" if floor else None] * count
+    highs: list[int | None] = [cap] * count
+    high_by: list[str | None] = ["cap" if cap is not None else None] * count
+    damping = line.damping
+    if damping is None:
+        return lows, low_by, highs, high_by
+    decrease = _percent(line, "max_decrease", damping.max_decrease)
+    increase = _percent(line, "max_increase", damping.max_increase)
+    # least = ceil(before * (100 - decrease) / 100), most = floor(before * (100 + increase) / 100)
+    keep = None if decrease is None else _HUNDRED - decrease
+    grow = None if increase is None else _HUNDRED + increase
+    previous = damping.previous
+    for index, recipient in enumerate(recipients):
+        before_money = previous.get(recipient)
+        before = 0 if before_money is None else to_minor(before_money)
+        if before < 0:
+            raise InvalidLine(f"line '{line.id}': the earlier amount of {recipient!r} is "
+                              "negative")
+        if before:
+            if keep is not None:
+                least = -(-before * keep.numerator // (100 * keep.denominator))
+                if least > lows[index]:
+                    lows[index], low_by[index] = least, "max-decrease"
+            if grow is not None:
+                most = before * grow.numerator // (100 * grow.denominator)
+                if cap is None or most < cap:
+                    highs[index], high_by[index] = most, "max-increase"
+        high_now = highs[index]
+        if high_now is not None and high_now < lows[index]:  # a floor or cap wins over damping
+            if low_by[index] == "floor":
+                highs[index], high_by[index] = lows[index], "floor"
+            else:
+                lows[index], low_by[index] = high_now, high_by[index]
+    needed = sum(lows)
+    if needed > to_minor(line.amount):
+        currency = line.amount.currency
+        raise InvalidLine(
+            f"line '{line.id}': damping keeps each recipient to at most a {decrease}% decrease, "
+            f"which needs {format_money(from_minor(needed, currency))}, more than "
+            f"the line's {format_money(line.amount)}; raise max_decrease or the line's amount")
+    return lows, low_by, highs, high_by
+
+
+def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[int | None],
+                    low_by: list[str | None], high_by: list[str | None]
+                    ) -> tuple[list[int], int, list[str | None]]:
+    """Exact quotas ``clamp(lam * w, low, high)`` summing to ``pot`` (or to the ceilings if less).
+
+    This is the fixed point of "hold whoever crosses a bound at it and share what is freed or
+    needed by weight among the rest, until stable". The sum ``f(lam)`` is piecewise linear and
+    non-decreasing in ``lam``; sweep its breakpoints (where a recipient leaves its lower bound or
+    reaches its upper one), sorted once, to find where it meets ``pot``: ``O(n log n)``, in
+    integers. Returns each quota's numerator over a common denominator, and what held it.
+    """
+    count = len(weights)
+    unbounded = any(w > 0 and h is None for w, h in zip(weights, highs, strict=True))
+    if not unbounded:
+        ceiling = [h if w > 0 and h is not None else lo
+                   for w, lo, h in zip(weights, lows, highs, strict=True)]
         if sum(ceiling) <= pot:
-            return ceiling
-    events: list[tuple[Fraction, int]] = []
-    for weight in weights:
+            return ceiling, 1, [high_by[i] if w > 0 else low_by[i] for i, w in enumerate(weights)]
+    # Breakpoints bound / weight: a recipient leaves its lower bound (+1) or reaches its upper
+    # bound (-1). Sorted by their correctly rounded float (monotonic, so only runs of equal
+    # floats can be out of exact order), then each such run sorted exactly.
+    events: list[tuple[float, int, int, int]] = []
+    for weight, lo, hi in zip(weights, lows, highs, strict=True):
         if weight > 0:
-            events.append((Fraction(low, weight), weight))
-            if high is not None:
-                events.append((Fraction(high, weight), -weight))
-    events.sort(key=lambda event: event[0])
-    lam = Fraction(0)
-    value = Fraction(low * len(weights))
-    slope = 0
-    found: Fraction | None = None
-    for point, change in events:
-        reached = value + slope * (point - lam)
-        if reached >= pot and slope > 0:
-            found = lam + (pot - value) / slope
+            events.append((lo / weight, lo, weight, 1))
+            if hi is not None:
+                events.append((hi / weight, hi, weight, -1))
+    events.sort(key=_first)
+    _exact_runs(events)
+    held_sum = sum(lows)  # the sum of the quotas held at a bound
+    slope = 0  # the sum of the weights of the free recipients
+    lam: Fraction | None = None
+    for _, bound, weight, change in events:
+        # f(bound / weight) = held_sum + slope * bound / weight on the segment before this event
+        if slope > 0 and held_sum * weight + slope * bound >= pot * weight:
+            lam = Fraction(pot - held_sum, slope)
             break
-        lam, value = point, reached
-        slope += change
-    if found is None:
-        found = lam + (pot - value) / slope
-    result = []
-    for weight in weights:
-        quota = max(found * weight, Fraction(low))
-        result.append(quota if high is None else min(quota, Fraction(high)))
-    return result
+        if change > 0:
+            held_sum -= bound
+            slope += weight
+        else:
+            held_sum += bound
+            slope -= weight
+    if lam is None:
+        lam = Fraction(pot - held_sum, slope)
+    top, denominator = lam.numerator, lam.denominator
+    numerators: list[int] = [0] * count
+    held: list[str | None] = [None] * count
+    for index, weight in enumerate(weights):
+        share = top * weight
+        lo, hi = lows[index], highs[index]
+        if share < lo * denominator:
+            numerators[index], held[index] = lo * denominator, low_by[index]
+        elif hi is not None and share > hi * denominator:
+            numerators[index], held[index] = hi * denominator, high_by[index]
+        else:
+            numerators[index] = share
+    return numerators, denominator, held
+
+
+def _first(event: tuple[float, int, int, int]) -> float:
+    return event[0]
+
+
+def _exact_runs(events: list[tuple[float, int, int, int]]) -> None:
+    """Sort, in place and exactly, each run of events whose float keys are equal."""
+    start = 0
+    total = len(events)
+    while start < total:
+        end = start + 1
+        key = events[start][0]
+        while end < total and events[end][0] == key:
+            end += 1
+        if end - start > 1:
+            events[start:end] = sorted(events[start:end],
+                                       key=lambda event: Fraction(event[1], event[2]))
+        start = end
+
+
+# --- passport and bids -------------------------------------------------------------------------
+
+def _passport(line: Passport) -> tuple[tuple[Hashable, ...], list[int]]:
+    recipients = tuple(line.amounts)
+    shares = [to_minor(amount) for amount in line.amounts.values()]
+    negative = next((r for r, s in zip(recipients, shares, strict=True) if s < 0), None)
+    if negative is not None:
+        raise InvalidLine(f"line '{line.id}' passports a negative amount to {negative!r}")
+    return recipients, shares
+
+
+def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[int, ...], int,
+                               tuple[BidAward, ...]]:
+    currency = line.amount.currency
+    unit = minor_units(currency)
+    pot = to_minor(line.amount)
+    seen: set[str] = set()
+    requested: list[int] = []
+    for bid in line.bids:
+        if bid.id in seen:
+            raise InvalidLine(f"line '{line.id}' has two bids with the id {bid.id!r}")
+        seen.add(bid.id)
+        amount = to_minor(bid.amount)
+        if amount < 0:
+            raise InvalidLine(f"line '{line.id}': bid {bid.id!r} asks for a negative amount")
+        requested.append(amount if bid.approved else 0)
+    asked = sum(requested)
+    if asked <= pot:
+        awarded, lucky_bids = list(requested), set[int]()
+        bid_numerators, denominator = requested, 1
+    else:
+        bid_numerators, denominator = [r * pot for r in requested], asked
+        awarded, lucky_bids = hamilton(pot, bid_numerators, asked)
+    index_of: dict[Hashable, int] = {}
+    recipients: list[Hashable] = []
+    shares: list[int] = []
+    numerators: list[int] = []
+    lucky: set[int] = set()
+    for position, bid in enumerate(line.bids):
+        if not bid.approved:
+            continue
+        at = index_of.get(bid.recipient)
+        if at is None:
+            at = index_of[bid.recipient] = len(recipients)
+            recipients.append(bid.recipient)
+            shares.append(0)
+            numerators.append(0)
+        shares[at] += awarded[position]
+        numerators[at] += bid_numerators[position]
+        if position in lucky_bids:
+            lucky.add(at)
+    awards = tuple(BidAward(bid, from_minor(awarded[i], currency),
+                            Fraction(bid_numerators[i], denominator * unit), i in lucky_bids)
+                   for i, bid in enumerate(line.bids))
+    return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The report tests check the HTML page in a real headless browser and the XLSX in a real
-# spreadsheet program: install Debian's chromium and LibreOffice Calc when they are missing.
+# spreadsheet program; the web app's browser tests drive Chromium through Playwright (never its
+# own browser download): install Debian's chromium and LibreOffice Calc when they are missing,
+# and the front-end packages (GOV.UK Frontend, axe-core) from npm.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -12,3 +14,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+bash "$(dirname "$0")/ensure-frontend.sh"

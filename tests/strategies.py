@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -46,6 +47,36 @@ TIMELINE = [date(2011, 9, 1), date(2012, 11, 22), date(2013, 4, 1), date(2014, 6
             date(2019, 4, 1), date(2021, 6, 26), date(2022, 7, 1)]
 boundary_dates = st.sampled_from(TIMELINE + [d - timedelta(days=1) for d in TIMELINE])
 
+
+# --- fund lines (grants) -----------------------------------------------------------------------
+
+#: Short recipient names for fund lines.
+recipient_names = st.lists(st.sampled_from("abcdefghijklmnop"), min_size=1, max_size=16,
+                           unique=True)
+
+#: Percentages as written in rules: whole numbers, or with up to two places.
+percents = st.one_of(st.integers(0, 100), st.decimals(min_value=0, max_value=100, places=2,
+                                                     allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def stage_percents(draw: st.DrawFn, max_stages: int = 5) -> list[Fraction]:
+    """Positive percentages (at most two places) summing to exactly 100."""
+    count = draw(st.integers(1, max_stages))
+    cuts = sorted(draw(st.lists(st.integers(1, 9999), min_size=count - 1, max_size=count - 1,
+                                unique=True)))
+    points = [0, *cuts, 10000]
+    return [Fraction(b - a, 100) for a, b in itertools.pairwise(points)]
+
+
+@st.composite
+def bid_lists(draw: st.DrawFn, names: list[str] | None = None
+              ) -> list[tuple[str, str, int, bool]]:
+    """Bids as ``(id, recipient, pence requested, approved)``; a recipient may bid twice."""
+    who = names or draw(recipient_names)
+    count = draw(st.integers(0, 12))
+    return [(f"bid-{i}", draw(st.sampled_from(who)), draw(st.integers(0, 10**8)),
+             draw(st.booleans())) for i in range(count)]
 
 #: Cost items a split may see (contributions name one of them).
 ITEMS = ("panel-chair", "overview-author")

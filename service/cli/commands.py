@@ -342,6 +342,40 @@ def token_create(role: str, name: str) -> None:
     click.echo(_domain(run))
 
 
+@cli.group()
+def user() -> None:
+    """Manage the accounts people sign in to the web app with."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="The person's email address (they sign in with it).")
+@click.option("--name", required=True, help="Their name, e.g. \"Jo Bloggs\".")
+@click.option("--role", required=True, type=click.Choice(["viewer", "finance", "admin"]))
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of making a one-time one.")
+def user_create(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create an account and print its one-time password (only an Argon2 hash is stored)."""
+    from service import accounts
+    from service.app import create_app
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+
+    def run() -> str:
+        app = create_app()
+        with app.extensions["apportion.db"].session() as session:
+            try:
+                created, given = accounts.create_user(session, email, name, role,
+                                                      "apportion user create", password)
+            except accounts.AccountInvalid as error:
+                _fail(f"--{error.field.replace('_', '-')}: {error.message}")
+            session.commit()
+        return f"{created.email} ({created.role}) created" if password_stdin else given
+
+    click.echo(_domain(run))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``apportion`` script."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="apportion")

@@ -4,49 +4,61 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import flask
 from sqlalchemy.orm import Session
 
+from service.accounts.sessions import COOKIE, find_session
 from service.http.context import ledger_session
 from service.http.problems import Rejected
-from service.ledger.tables import Token
+from service.ledger.tables import Token, User
 from service.ledger.tokens import ROLES, find_token
 
-__all__ = ["COOKIE", "actor", "requires"]
+__all__ = ["actor", "requires", "signed_in"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The cookie the report pages' sign-in form sets (HttpOnly, SameSite=Strict).
-COOKIE = "apportion_session"
-
-
-def _authenticate(session: Session, cookie: bool) -> Token:
+def _authenticate(session: Session) -> tuple[str, str]:
+    """The caller's name and role: from the bearer token; failing that, for reading only
+    (GET and HEAD, so no cross-site request can change anything), from the web app's signed-in
+    session: the board report's CSV and XLSX links work in the browser."""
     header = flask.request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else ""
-    if not token and cookie:
-        token = flask.request.cookies.get(COOKIE, "")
-    found = find_token(session, token)
-    if found is None:
-        raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
-    return found
+    found: Token | None = find_token(session, token)
+    if found is not None:
+        return found.name, found.role
+    if not token and flask.request.method in ("GET", "HEAD"):
+        user = signed_in(session)
+        if user is not None:
+            return f"{user.name} <{user.email}>", user.role
+    raise Rejected(401, "a valid bearer token is required (Authorization: Bearer ...)")
 
 
-def requires(role: str, cookie: bool = False) -> Callable[[F], F]:
-    """Refuse the view with 401 without a valid token, 403 if its role is below ``role``.
+def signed_in(session: Session) -> User | None:
+    """The account signed in with this request's session cookie (None if nobody); using the
+    session keeps it alive (committed at once)."""
+    session_id = flask.request.cookies.get(COOKIE, "")
+    if not session_id:
+        return None
+    idle = timedelta(minutes=int(flask.current_app.config.get("SESSION_IDLE_MINUTES", 30)))
+    user = find_session(session, session_id, idle)
+    session.commit()
+    return user
 
-    The session cookie is accepted only where ``cookie`` is set (the report pages, read-only):
-    the JSON API takes bearer tokens alone.
-    """
+
+def requires(role: str) -> Callable[[F], F]:
+    """Refuse the view with 401 without a valid bearer token (or, only to read, a signed-in
+    session), 403 if the role is below ``role``."""
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            token = _authenticate(ledger_session(), cookie)
-            if ROLES.index(token.role) < ROLES.index(role):
-                raise Rejected(403, f"this needs the {role} role; your token is {token.role}")
-            flask.g.actor = f"{token.name} ({token.role})"
+            name, held = _authenticate(ledger_session())
+            if ROLES.index(held) < ROLES.index(role):
+                raise Rejected(403, f"this needs the {role} role; yours is {held}")
+            flask.g.actor = f"{name} ({held})"
             return view(*args, **kwargs)
         return guarded  # type: ignore[return-value]
     return decorate

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -32,9 +33,12 @@ __all__ = [
     "Payment",
     "Reversal",
     "Series",
+    "SignInFailure",
+    "SignInSession",
     "SplitGroup",
     "Token",
     "Tranche",
+    "User",
 ]
 
 
@@ -206,3 +210,38 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """A person who signs in to the web app: email (stored lower-case), name, role and an
+    Argon2 hash of the password (never the password)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInSession(Base):
+    """A server-side session: the SHA-256 digest of the random id in the browser's cookie
+    (never the id itself), whose it is, and when it was last used (for the idle expiry)."""
+
+    __tablename__ = "sign_in_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for a while to slow and limit guessing (per email address)."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import attrs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
+from service import accounts
 from service.app import create_app
 from service.ledger import tokens as ledger_tokens
+from service.ledger.tables import User
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -88,8 +91,35 @@ class Ledger:
     def headers(self, role: str = "finance", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
 
+    def sign_in(self, role: str = "finance", client: FlaskClient | None = None) -> FlaskClient:
+        """A client signed in to the web app with an account of ``role`` (made on first use)."""
+        client = client or self.client()
+        email = f"{role}@example.org"
+        with self.app.extensions["apportion.db"].session() as session:
+            if session.scalar(select(User.id).where(User.email == email)) is None:
+                accounts.create_user(session, email, f"Test {role}", role, "test",
+                                     PASSWORD)
+                session.commit()
+        response = client.post("/sign-in", data={
+            "email": email, "password": PASSWORD, "next": "/",
+            "csrf_token": csrf_token(client, "/sign-in")})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
     def dispose(self) -> None:
         self.app.extensions["apportion.db"].dispose()
+
+
+#: The password of every test account.
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on the page at ``path``."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(
+        as_text=True))
+    assert found, f"no form with a CSRF token on {path}"
+    return found.group(1)
 
 
 def make_ledger(backend: str, folder: Path, postgres: str | None) -> Ledger:

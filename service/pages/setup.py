@@ -1,0 +1,116 @@
+"""Wiring the pages into the app: secret key, CSRF, templates, assets, security headers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import flask
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from service.pages import formats
+
+__all__ = ["ASSETS", "csrf", "register"]
+
+#: Where ``npm ci`` (scripts/ensure-tools.sh) puts GOV.UK Frontend's compiled assets.
+ASSETS = Path(__file__).resolve().parents[2] / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+_OWN_ASSETS = Path(__file__).resolve().parent / "static"
+
+csrf = CSRFProtect()
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie (it holds only the CSRF token's secret and one-off messages):
+    HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(flask.has_request_context() and flask.request.is_secure)
+
+
+def _secret_key(app: Flask) -> str:
+    """``SECRET_KEY`` from the config or ``APPORTION_SECRET_KEY``; otherwise one generated once
+    into the instance folder (several processes on one machine share it; several machines
+    must set the variable)."""
+    configured = app.config.get("SECRET_KEY") or os.environ.get("APPORTION_SECRET_KEY")
+    if configured:
+        return str(configured)
+    folder = Path(app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _csp(nonce: str) -> str:
+    own = "'self'"
+    return "; ".join([
+        f"default-src {own}", f"script-src {own} 'nonce-{nonce}'",
+        f"style-src {own} 'nonce-{nonce}'", f"img-src {own}", f"font-src {own}",
+        f"connect-src {own}", f"form-action {own}", "frame-ancestors 'none'",
+        f"base-uri {own}", "object-src 'none'"])
+
+
+def register(app: Flask) -> None:
+    """Add the web app to ``app``."""
+    app.config["SECRET_KEY"] = _secret_key(app)
+    app.config.update(SESSION_COOKIE_NAME="apportion_form", SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_HTTPONLY=True)
+    app.config.setdefault("SESSION_IDLE_MINUTES",
+                          int(os.environ.get("APPORTION_SESSION_IDLE_MINUTES", "30")))
+    # Forms are checked in the pages' blueprint only: the JSON API takes bearer tokens.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the sign-in session expires instead
+    app.session_interface = SessionCookies()
+    csrf.init_app(app)
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("service.pages", "templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ] + ([app.jinja_loader] if app.jinja_loader else []))
+    formats.install(app.jinja_env)
+
+    from service.pages import views
+
+    app.register_blueprint(views.blueprint)
+
+    @app.get("/assets/<path:filename>")
+    def assets(filename: str) -> flask.Response:
+        """GOV.UK Frontend's styles, fonts, images and scripts, and the app's own."""
+        if (_OWN_ASSETS / filename).is_file():
+            return flask.send_from_directory(_OWN_ASSETS, filename, max_age=3600)
+        if filename.startswith("govuk-frontend.min."):
+            return flask.send_from_directory(ASSETS, filename, max_age=3600)
+        return flask.send_from_directory(ASSETS / "assets", filename, max_age=3600)
+
+    @app.before_request
+    def nonce() -> None:
+        flask.g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def headers(response: flask.Response) -> flask.Response:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not flask.request.path.startswith("/api/docs"):  # Swagger UI runs inline scripts
+            response.headers.setdefault("Content-Security-Policy",
+                                        _csp(flask.g.get("csp_nonce", "none")))
+        if flask.g.get("user") is not None or flask.g.get("actor") is not None:
+            response.headers["Cache-Control"] = "no-store"  # ledger data: never cached
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        if flask.request.blueprint != views.blueprint.name:
+            raise error
+        return views.error_page(400, "Your form has expired",
+                                "The page was open too long or came from somewhere else, so "
+                                "nothing was saved. Go back, reload the page and try again.")

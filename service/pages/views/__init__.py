@@ -1,0 +1,8 @@
+"""The pages, one module per part: signing in, the ledger, calculators, reports, admin."""
+
+from __future__ import annotations
+
+from service.pages.views import access, admin, calculators, ledger, reports
+from service.pages.views.common import blueprint, error_page
+
+__all__ = ["access", "admin", "blueprint", "calculators", "error_page", "ledger", "reports"]

@@ -1,0 +1,118 @@
+"""Administration: accounts, bearer tokens, settings, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from service import accounts
+from service.http.context import current_ruleset, ledger_session
+from service.ledger import audit
+from service.ledger import tokens as ledger_tokens
+from service.ledger.errors import LedgerError, NotFound
+from service.pages.forms import Form
+from service.pages.views.accounting import actor
+from service.pages.views.common import blueprint, needs, page, write
+
+_PAGE = 50
+
+
+def _users_page(form: Form, status: int = 200, created: dict[str, str] | None = None) -> Any:
+    return page("admin_users.html", "Accounts", status, form=form, created=created,
+                users=accounts.list_users(ledger_session()), roles=accounts.ROLES)
+
+
+@blueprint.get("/admin/users")
+@needs("admin")
+def users() -> Any:
+    """Every account, and the form to create one."""
+    return _users_page(Form({"role": "viewer"}))
+
+
+@blueprint.post("/admin/users")
+@needs("admin")
+def create_user() -> Any:
+    """Create an account and show its one-time password, once."""
+    form = Form.posted(flask.request.form)
+    try:
+        user, password = write(lambda s: accounts.create_user(
+            s, form.get("email"), form.get("name"), form.get("role"), actor()))
+    except accounts.AccountInvalid as error:
+        form.refuse(error)
+        return _users_page(form, 400)
+    return _users_page(Form({"role": "viewer"}), 201,
+                       created={"email": user.email, "name": user.name, "password": password})
+
+
+@blueprint.post("/admin/users/<int:user_id>")
+@needs("admin")
+def change_user(user_id: int) -> Any:
+    """Change an account's role, or disable or enable it."""
+    form = Form.posted(flask.request.form)
+    try:
+        def run(session: Any) -> Any:
+            account = accounts.find_user(session, user_id)
+            active = form.get("active", "yes" if account.active else "no") == "yes"
+            return accounts.update_user(session, account, form.get("role", account.role),
+                                        active, actor())
+        changed = write(run)
+    except accounts.UnknownAccount as error:
+        raise NotFound(str(error)) from None
+    except accounts.AccountInvalid as error:
+        form.refuse(error)
+        return _users_page(form, 400)
+    flask.flash(f"{changed.email}: {changed.role}, {'active' if changed.active else 'disabled'}",
+                "success")
+    return flask.redirect(flask.url_for("pages.users"), 303)
+
+
+@blueprint.get("/admin/tokens")
+@needs("admin")
+def tokens() -> Any:
+    """Bearer tokens for programs: the form to create one."""
+    return page("admin_tokens.html", "API tokens", form=Form({"role": "viewer"}), created=None,
+                roles=ledger_tokens.ROLES)
+
+
+@blueprint.post("/admin/tokens")
+@needs("admin")
+def create_token() -> Any:
+    """Create a bearer token and show it, once."""
+    form = Form.posted(flask.request.form)
+    try:
+        token = write(lambda s: ledger_tokens.create_token(s, form.get("name"), form.get("role"),
+                                                  actor()))
+    except LedgerError as error:
+        form.refuse(error, default="name")
+        return page("admin_tokens.html", "API tokens", 400, form=form, created=None,
+                    roles=ledger_tokens.ROLES)
+    return page("admin_tokens.html", "API tokens", 201, form=Form({"role": "viewer"}),
+                created={"name": form.get("name"), "role": form.get("role"), "token": token},
+                roles=ledger_tokens.ROLES)
+
+
+@blueprint.get("/admin/settings")
+@needs("admin")
+def settings() -> Any:
+    """What the service runs with: the rules, the session expiry."""
+    app = flask.current_app
+    ruleset = current_ruleset()
+    return page("admin_settings.html", "Settings", ruleset=ruleset,
+                ruleset_file=app.extensions["apportion.ruleset_origin"],
+                idle=app.config["SESSION_IDLE_MINUTES"])
+
+
+@blueprint.get("/admin/audit")
+@needs("admin")
+def audit_log() -> Any:
+    """The audit log, oldest first, a page at a time."""
+    try:
+        after = max(0, int(flask.request.args.get("after", "0")))
+    except ValueError:
+        after = 0
+    events = audit.events(ledger_session(), _PAGE + 1, after)
+    more = len(events) > _PAGE
+    events = events[:_PAGE]
+    return page("admin_audit.html", "Audit log", events=events, after=after,
+                next_after=events[-1]["id"] if more else None)
