@@ -41,8 +41,9 @@ def health_notes(ruleset: rules.Ruleset, district_id: str, on: date,
     """Check a case's health body on its commission date; return notes for the answer.
 
     A district split between commissioners on ``on`` needs one named; any statutory health
-    commissioner active on ``on`` may be named (the victim's GP registration decides), with a
-    note when it lies outside the district map.
+    commissioner active on ``on`` (or starting later: the review may outlive a
+    reorganisation) may be named (the victim's GP registration decides), with a note when it
+    lies outside the district map.
 
     Raises:
         Invalid: naming ``health_body`` (the choice to make).
@@ -50,6 +51,12 @@ def health_notes(ruleset: rules.Ruleset, district_id: str, on: date,
     """
     district = ruleset.district(district_id, field="district")
     candidates = rules.health_bodies_on(ruleset, district, on)
+    named = ruleset.organisations.get(health_body or "")
+    if named is not None and named.active and on < min(p.start for p in named.active):
+        # a commissioner that started after the commission date (the review outlived a
+        # reorganisation): checked on the day it started
+        on = min(p.start for p in named.active)
+        candidates = rules.health_bodies_on(ruleset, district, on)
     if health_body is None:
         if len(candidates) > 1:
             raise Invalid(f"district {district.id!r} is split between health commissioners on "
