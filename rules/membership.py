@@ -151,7 +151,8 @@ def health_body_on(ruleset: Ruleset, district: District, when: date,
 
     A named body that has ended by then is followed through its successors to the one covering
     the district (a CCG merged away -> the merged CCG -> the ICB that replaced it).
-    Unnamed, the district map decides when it lists one commissioner.
+    Unnamed (or, with ``any_health_body``, named but not started yet), the district map decides
+    when it lists one commissioner.
 
     Raises:
         NotCovered: naming ``health_body`` when the choice is the caller's to make.
@@ -159,6 +160,12 @@ def health_body_on(ruleset: Ruleset, district: District, when: date,
     candidates = health_bodies_on(ruleset, district, when)
     day = when.isoformat()
     listed = ", ".join(candidates) or "none"
+    if health_body is not None and any_health_body:
+        named = ruleset.organisation(health_body, field="health_body")
+        if named.active and when < min(p.start for p in named.active):
+            # named for a review that outlived a reorganisation: before the named body
+            # started, the district map decides
+            health_body = None
     if health_body is not None:
         named = ruleset.organisation(health_body, field="health_body")
         body = health_body
