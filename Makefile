@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve assets test tools lint typecheck bench bench-split bench-whatif bench-service bench-ledger bench-reports clean
+.PHONY: serve assets test tools lint typecheck bench bench-paradoxes bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents bench-reads bench-billing bench-allocation bench-memory clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,31 @@ tools:
 test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger bench-reports
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-paradoxes bench-documents bench-reads bench-billing bench-allocation bench-memory
+
+bench-documents: $(STAMP)
+	$(BIN)/python benchmarks/documents.py
+
+bench-reads: $(STAMP)
+	$(BIN)/python benchmarks/reads.py
+
+bench-billing: $(STAMP)
+	$(BIN)/python benchmarks/billing.py
+
+bench-allocation: $(STAMP)
+	$(BIN)/python benchmarks/allocation.py
+
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/memory.py
 
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/reports.py
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py
+
+bench-paradoxes: $(STAMP)
+	$(BIN)/python benchmarks/paradoxes.py
 
 bench-whatif: $(STAMP)
 	$(BIN)/python benchmarks/whatif.py

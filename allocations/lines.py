@@ -220,7 +220,9 @@ class LineResult:
     The exact share of recipient ``i`` in minor units before rounding is
     ``quota_numerators[i] / quota_denominator`` (its share where there are no numerators);
     ``held`` says, per recipient, which bound (if any) held its quota; ``lucky`` holds the indices
-    that received a remainder penny; ``bids`` the award of every bid of a bids line.
+    that received a remainder penny; ``bids`` the award of every bid of a bids line; ``weights``
+    each recipient's weight on a proportional line (on a bids line: what it asked for in approved
+    bids; none on other kinds).
     """
 
     id: str
@@ -233,6 +235,7 @@ class LineResult:
     quota_denominator: int = 1
     held: tuple[str | None, ...] = ()
     bids: tuple[BidAward, ...] = ()
+    weights: tuple[Fraction, ...] = ()
 
     @property
     def shares(self) -> dict[Hashable, Money]:
@@ -351,6 +354,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
     denominator = 1
     held: tuple[str | None, ...] = ()
     awards: tuple[BidAward, ...] = ()
+    weights: tuple[Fraction, ...] = ()
     lucky: set[int] = set()
     if isinstance(line, Fixed):
         recipients: tuple[Hashable, ...] = (line.recipient,)
@@ -362,11 +366,17 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
         _line_amount(line)
         recipients = _line_recipients(line, default)
         shares, lucky, numerators, denominator, held = _proportional(line, recipients)
+        weights = tuple(Fraction(line.weights[r]) for r in recipients)
     elif isinstance(line, Passport):
         recipients, shares = _passport(line)
     else:
         _line_amount(line)
         recipients, shares, lucky, numerators, denominator, awards = _bids(line)
+        asked = dict.fromkeys(recipients, Fraction(0))
+        for award in awards:
+            if award.bid.approved:
+                asked[award.bid.recipient] += to_minor(award.bid.amount)
+        weights = tuple(asked.values())
     needed = sum(shares)
     if needed > remaining:
         raise OverAllocation(
@@ -375,7 +385,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
             f"{format_money(total)} total remains"
         )
     return LineResult(line.id, line.kind, from_minor(needed, currency), recipients, tuple(shares),
-                      frozenset(lucky), numerators, denominator, held, awards)
+                      frozenset(lucky), numerators, denominator, held, awards, weights)
 
 
 def _line_amount(line: Fixed | PerRecipient | Proportional | Bids) -> int:

@@ -79,8 +79,11 @@ def format_money(money: Money) -> str:
     """Return the wire form of ``money``: a decimal string with exactly the currency's places."""
     places = _places(money.currency)
     amount = money.amount
-    if amount.as_tuple().exponent == -places and (amount or not amount.is_signed()):
-        return f"{amount:f}"  # already exact to the minor unit: the common case
+    text = f"{amount:f}"
+    # The common case: the amount already has exactly the currency's places (and is not -0).
+    if places and len(text) - text.find(".") - 1 == places and "." in text and (
+            amount or text[0] != "-"):
+        return text
     minor = to_minor(money)
     sign = "-" if minor < 0 else ""
     whole, part = divmod(abs(minor), minor_units(money.currency))

@@ -12,6 +12,7 @@ Invariants of every :class:`Allocation` (tested as laws in ``tests/allocations``
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -224,10 +225,14 @@ class Allocation:
 
     def explanations(self) -> tuple[Explanation, ...]:
         """Explain every share, in party order."""
-        memo: dict[tuple[int, bool], tuple[Fraction, str]] = {}
         total_weight, minor_total = sum(self.weights), to_minor(self.total)
-        return tuple(self._explain(index, total_weight, minor_total, memo)
-                     for index in range(len(self.parties)))
+        reasons = _reasons(self.weights, abs(minor_total) % total_weight)
+        currency = self.total.currency
+        return tuple(
+            Explanation(party, weight, total_weight, fraction,
+                        from_minor(minor, currency), lucky, reason, minor_total)
+            for party, weight, minor, (fraction, lucky, reason)
+            in zip(self.parties, self.weights, self.minor_shares, reasons, strict=True))
 
     def _explain(self, index: int, total_weight: int, minor_total: int,
                  memo: dict[tuple[int, bool], tuple[Fraction, str]]) -> Explanation:
@@ -236,29 +241,11 @@ class Allocation:
         known = memo.get((weight, lucky))
         if known is None:
             known = memo[(weight, lucky)] = (Fraction(weight, total_weight),
-                                             self._reason(weight, lucky, total_weight,
-                                                          minor_total))
+                                             _reason(weight, lucky, total_weight, minor_total,
+                                                     len(self.lucky)))
         share = from_minor(self.minor_shares[index], self.total.currency)
         return Explanation(self.parties[index], weight, total_weight, known[0], share, lucky,
                            known[1], minor_total)
-
-    def _reason(self, weight: int, lucky: bool, total_weight: int, minor_total: int) -> str:
-        leftover = len(self.lucky)
-        numerator = abs(minor_total) * weight % total_weight
-        common = gcd(numerator, total_weight)
-        remainder = f"{numerator // common}/{total_weight // common}"
-        if weight == 0:
-            return "weight zero: receives nothing"
-        if leftover == 0:
-            return "the exact quota is a whole number of pence: no remainder penny was needed"
-        if lucky:
-            return (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
-                    f"of a penny is among the {leftover} largest (ties go to the party listed "
-                    "first)")
-        if numerator == 0:
-            return "no leftover penny: its quota is a whole number of pence"
-        return (f"no leftover penny: its remainder of {remainder} of a penny is not among "
-                f"the {leftover} largest (ties go to the party listed first)")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Allocation):
@@ -268,6 +255,44 @@ class Allocation:
 
     def __hash__(self) -> int:
         return hash((self.parties, self.minor_shares))
+
+
+def _reason(weight: int, lucky: bool, total_weight: int, minor_total: int, leftover: int
+            ) -> str:
+    numerator = abs(minor_total) * weight % total_weight
+    common = gcd(numerator, total_weight)
+    remainder = f"{numerator // common}/{total_weight // common}"
+    if weight == 0:
+        return "weight zero: receives nothing"
+    if leftover == 0:
+        return "the exact quota is a whole number of pence: no remainder penny was needed"
+    if lucky:
+        return (f"got one of the {leftover} leftover pennies: its remainder of {remainder} "
+                f"of a penny is among the {leftover} largest (ties go to the party listed "
+                "first)")
+    if numerator == 0:
+        return "no leftover penny: its quota is a whole number of pence"
+    return (f"no leftover penny: its remainder of {remainder} of a penny is not among "
+            f"the {leftover} largest (ties go to the party listed first)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _reasons(weights: tuple[int, ...], residue: int) -> tuple[tuple[Fraction, bool, str], ...]:
+    """Each party's fraction, leftover penny and reason. They depend on the total only through
+    ``residue`` (its magnitude in minor units modulo the sum of the weights), so the sentences
+    are built once per split shape and residue, not once per split (the cache is bounded)."""
+    total_weight = sum(weights)
+    _, lucky = hamilton(residue, [residue * weight for weight in weights], total_weight)
+    memo: dict[tuple[int, bool], tuple[Fraction, bool, str]] = {}
+    explained = []
+    for index, weight in enumerate(weights):
+        key = (weight, index in lucky)
+        known = memo.get(key)
+        if known is None:
+            known = memo[key] = (Fraction(weight, total_weight), key[1],
+                                 _reason(weight, key[1], total_weight, residue, len(lucky)))
+        explained.append(known)
+    return tuple(explained)
 
 
 def split_by_weight(total: Money | str | Decimal, weights: Mapping[P, Weight]) -> Allocation:

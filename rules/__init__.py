@@ -20,7 +20,20 @@ from rules.dhr import (
 )
 from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
 from rules.files import default_ruleset, from_dict, fund_from_dict, load, loads
-from rules.funds import LINE_KINDS, Fund, FundAllocation, FundLine, allocate_fund
+from rules.funds import (
+    LINE_KINDS,
+    WARNING_RULES,
+    BidRule,
+    DampingRule,
+    Fund,
+    FundAllocation,
+    FundLine,
+    FundWarning,
+    StagePayment,
+    StageRule,
+    allocate_fund,
+    fund_warnings,
+)
 from rules.geography import Csp, District, HealthCoverage
 from rules.membership import (
     Partner,
@@ -30,6 +43,7 @@ from rules.membership import (
     partners_on,
 )
 from rules.organisations import Kind, Organisation
+from rules.paradoxes import PARADOXES, Paradox
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
@@ -39,22 +53,28 @@ from rules.writing import dumps, fund_to_dict, to_dict
 __all__ = [
     "CHANGE_OPERATIONS",
     "LINE_KINDS",
+    "PARADOXES",
+    "WARNING_RULES",
     "Apportionment",
     "Arrangement",
+    "BidRule",
     "Change",
     "Comparison",
     "Contribution",
     "Cost",
     "Csp",
+    "DampingRule",
     "DhrRequest",
     "District",
     "Fund",
     "FundAllocation",
     "FundLine",
+    "FundWarning",
     "HealthCoverage",
     "Kind",
     "NotCovered",
     "Organisation",
+    "Paradox",
     "Partner",
     "Period",
     "RequestInvalid",
@@ -65,6 +85,8 @@ __all__ = [
     "Ruleset",
     "RulesetInvalid",
     "Share",
+    "StagePayment",
+    "StageRule",
     "UnknownId",
     "WeightSet",
     "allocate_fund",
@@ -79,6 +101,7 @@ __all__ = [
     "from_dict",
     "fund_from_dict",
     "fund_to_dict",
+    "fund_warnings",
     "health_bodies_on",
     "health_body_on",
     "health_commissioner_kinds",

@@ -39,6 +39,7 @@ from rules.scenarios import (
     MergeCsps,
     ReplaceOrganisation,
     SetFundTotal,
+    SetLineAmount,
     SetPolicy,
     SetRoleWeight,
     SetWeights,
@@ -182,5 +183,6 @@ _FORMS: dict[type[Change], _Form] = {
                              "percent": percent}, {"cap": money}),
     MergeCsps: _plain({"csps": list_of(slug), "into": slug, "date": iso_date}, {"name": text}),
     SetFundTotal: _plain({"fund": slug, "total": money}),
+    SetLineAmount: _plain({"fund": slug, "line": slug, "amount": money}),
     SetWeights: _Form(frozenset({"fund", "line", "weights"}), frozenset(), _set_weights),
 }

@@ -19,7 +19,7 @@ from pathlib import Path
 import allocations
 from rules.arrangements import AREAS, FILLS, GOVERNING_DATES, Arrangement, Contribution, Role
 from rules.exceptions import RulesetInvalid
-from rules.funds import LINE_KINDS, Fund, FundLine
+from rules.funds import LINE_KINDS, BidRule, DampingRule, Fund, FundLine, StageRule
 from rules.geography import Csp, District, HealthCoverage
 from rules.organisations import Kind, Organisation
 from rules.parsing import (
@@ -122,7 +122,7 @@ def _csp(csp_id: str, value: object, problems: Problems) -> Csp:
 
 def _district(district_id: str, value: object, problems: Problems) -> District:
     path = f"districts.{district_id}"
-    reader = Reader(value, path, problems, {"name", "council", "csp", "health", "source"})
+    reader = Reader(value, path, problems, {"name", "council", "csp", "health", "source", "gss"})
     health = reader.data.get("health", [])
     coverage: list[HealthCoverage] = []
     if not isinstance(health, list):
@@ -143,7 +143,17 @@ def _district(district_id: str, value: object, problems: Problems) -> District:
                 problems.add(where, str(error))
     return District(district_id, reader.get("name", text, "") or "",
                     reader.get("council", slug, "") or "", reader.get("csp", slug, "") or "",
-                    tuple(coverage), reader.get("source", text, "") or "")
+                    tuple(coverage), reader.get("source", text, "") or "",
+                    reader.get("gss", _gss_code, "", required=False) or "")
+
+
+def _gss_code(value: object, path: str) -> str:
+    """A GSS code: a letter and eight digits (``E07000032``)."""
+    code = text(value, path)
+    if len(code) != 9 or not code[0].isalpha() or not code[0].isupper() \
+            or not code[1:].isdigit() or not code.isascii():
+        raise BadValue(f"{code!r} is not a GSS code (a capital letter and eight digits)")
+    return code
 
 
 def _role(value: object, path: str, problems: Problems) -> Role:
@@ -209,9 +219,20 @@ def _weight_set(set_id: str, value: object, problems: Problems) -> WeightSet:
                      reader.get("source", text, "") or "")
 
 
+_LINE_FIELDS = ("amount", "recipient", "recipients", "weights", "floor", "cap", "damping", "fund",
+                "lines", "bids")
+#: Per line kind: the fields it needs, and every field it may have.
+_LINE_NEEDS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount"},
+               "proportional": {"amount", "weights"}, "passport": {"fund", "lines"},
+               "bids": {"amount"}, "residual": set()}
+_LINE_ALLOWS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount", "recipients"},
+                "proportional": {"amount", "recipients", "weights", "floor", "cap", "damping"},
+                "passport": {"fund", "lines"}, "bids": {"amount", "bids"},
+                "residual": {"recipient"}}
+
+
 def _line(value: object, path: str, problems: Problems) -> FundLine:
-    reader = Reader(value, path, problems, {"id", "name", "kind", "amount", "recipient",
-                                             "recipients", "weights", "floor", "cap"})
+    reader = Reader(value, path, problems, {"id", "name", "kind", *_LINE_FIELDS})
     kind = reader.get("kind", one_of(LINE_KINDS), "fixed") or "fixed"
     weights_raw = reader.data.get("weights")
     weights: dict[str, Fraction] | str | None = None
@@ -219,18 +240,25 @@ def _line(value: object, path: str, problems: Problems) -> FundLine:
         weights = reader.get("weights", slug)
     elif weights_raw is not None:
         weights = reader.get("weights", weights_map)
-    needs = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount"},
-             "proportional": {"amount", "weights"}, "residual": set()}[kind]
-    allowed = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount", "recipients"},
-               "proportional": {"amount", "recipients", "weights", "floor", "cap"},
-               "residual": {"recipient"}}[kind] | {"id", "name", "kind"}
+    allowed = _LINE_ALLOWS[kind] | {"id", "name", "kind"}
     if reader.ok:
-        for key in sorted(needs):
+        for key in sorted(_LINE_NEEDS[kind]):
             if reader.data.get(key) is None:
                 problems.add(f"{path}.{key}", f"is required for a {kind} line")
-        for key in ("amount", "recipient", "recipients", "weights", "floor", "cap"):
+        for key in _LINE_FIELDS:
             if reader.data.get(key) is not None and key not in allowed:
                 problems.add(f"{path}.{key}", f"is not used by a {kind} line")
+    damping = None
+    if reader.data.get("damping") is not None:
+        damping = _damping(reader.data["damping"], f"{path}.damping", problems)
+    bids = None
+    if reader.data.get("bids") is not None:
+        bids = _bids(reader.data["bids"], f"{path}.bids", problems)
+    passported = reader.get("lines", list_of(slug), required=False)
+    if passported is not None and len(set(passported)) != len(passported):
+        problems.add(f"{path}.lines", "lists a line twice")
+    if passported == ():
+        problems.add(f"{path}.lines", "names no line to passport")
     return FundLine(
         id=reader.get("id", slug, "") or "", kind=kind,
         name=reader.get("name", text, "", required=False) or "",
@@ -239,12 +267,74 @@ def _line(value: object, path: str, problems: Problems) -> FundLine:
         recipients=reader.get("recipients", list_of(slug), required=False),
         weights=weights,
         floor=reader.get("floor", money, required=False),
-        cap=reader.get("cap", money, required=False))
+        cap=reader.get("cap", money, required=False),
+        damping=damping, fund=reader.get("fund", slug, required=False), lines=passported,
+        bids=bids)
+
+
+def _damping(value: object, path: str, problems: Problems) -> DampingRule:
+    reader = Reader(value, path, problems, {"max_decrease", "max_increase"})
+    if reader.ok and reader.data.get("max_decrease") is None and \
+            reader.data.get("max_increase") is None:
+        problems.add(path, "give max_decrease, max_increase or both (percent)")
+    return DampingRule(reader.get("max_decrease", percent, required=False),
+                       reader.get("max_increase", _percent_any, required=False))
+
+
+def _percent_any(value: object, path: str) -> Decimal:
+    """A percentage of at least 0 (may exceed 100), written like a weight."""
+    share = parse_weight(value, path)
+    return Decimal(share.numerator) / Decimal(share.denominator)
+
+
+def _bids(value: object, path: str, problems: Problems) -> tuple[BidRule, ...]:
+    if not isinstance(value, list):
+        problems.add(path, "must be a list of bids")
+        return ()
+    bids: list[BidRule] = []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        at = f"{path}.{index}"
+        reader = Reader(item, at, problems, {"id", "name", "recipient", "amount", "approved"})
+        bid_id = reader.get("id", slug, "") or ""
+        if bid_id in seen:
+            problems.add(f"{at}.id", f"bid id {bid_id!r} is used twice")
+        seen.add(bid_id)
+        bids.append(BidRule(bid_id, reader.get("recipient", slug, "") or "",
+                            reader.get("amount", money, allocations.zero()) or allocations.zero(),
+                            bool(reader.get("approved", _boolean, False, required=False)),
+                            reader.get("name", text, "", required=False) or ""))
+    return tuple(bids)
+
+
+def _boolean(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue(f"must be true or false, not {value!r}")
+    return value
+
+
+def _stages(value: object, path: str, problems: Problems) -> tuple[StageRule, ...]:
+    if not isinstance(value, list) or not value:
+        problems.add(path, "must be a non-empty list of stages")
+        return ()
+    stages: list[StageRule] = []
+    for index, item in enumerate(value):
+        at = f"{path}.{index}"
+        reader = Reader(item, at, problems, {"id", "percent", "due", "condition"})
+        stages.append(StageRule(reader.get("id", slug, "") or "",
+                                reader.get("percent", percent, Decimal(0)) or Decimal(0),
+                                reader.get("due", iso_date, date.min) or date.min,
+                                reader.get("condition", text, required=False)))
+    try:
+        allocations.check_stages([allocations.Stage(s.id, s.percent) for s in stages])
+    except allocations.InvalidStages as error:
+        problems.add(path, str(error))
+    return tuple(stages)
 
 
 def _fund(fund_id: str, value: object, path: str, problems: Problems) -> Fund:
     reader = Reader(value, path, problems, {"id", "name", "year", "total", "recipients", "lines",
-                                             "source", "currency"})
+                                             "source", "currency", "follows", "stages"})
     reader.get("currency", one_of(("GBP",)), required=False)
     year = reader.get("year", text, "") or ""
     if year:
@@ -268,9 +358,13 @@ def _fund(fund_id: str, value: object, path: str, problems: Problems) -> Fund:
     recipients = reader.get("recipients", list_of(slug)) or ()
     if len(set(recipients)) != len(recipients):
         problems.add(f"{path}.recipients", "lists a recipient twice")
+    stages: tuple[StageRule, ...] = ()
+    if reader.data.get("stages") is not None:
+        stages = _stages(reader.data["stages"], f"{path}.stages", problems)
     return Fund(fund_id, reader.get("name", text, "") or "", year or "2000-01",
                 reader.get("total", money, allocations.zero()) or allocations.zero(),
-                recipients, tuple(lines), reader.get("source", text, "", required=False) or "")
+                recipients, tuple(lines), reader.get("source", text, "", required=False) or "",
+                reader.get("follows", slug, required=False), stages)
 
 
 def fund_from_dict(data: object, path: str = "fund") -> Fund:

@@ -22,7 +22,11 @@ class HealthCoverage:
 
 @attrs.frozen
 class District:
-    """A local authority district: its council, its CSP and its health coverage over time."""
+    """A local authority district: its council, its CSP and its health coverage over time.
+
+    ``gss`` is its Government Statistical Service code (``E07000032``), the beneficiary location
+    of open grants data.
+    """
 
     id: str
     name: str
@@ -30,6 +34,7 @@ class District:
     csp: str
     health: tuple[HealthCoverage, ...] = ()
     source: str = ""
+    gss: str = ""
 
     def health_bodies_on(self, when: date) -> tuple[str, ...]:
         """Return the health commissioners listed for the district on ``when``, in order."""

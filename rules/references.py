@@ -76,11 +76,15 @@ def check_references(ruleset: Ruleset, problems: Problems) -> None:
         for key in weight_set.values:
             if key not in csps and key not in orgs and key not in ruleset.districts:
                 problems.add(f"weights.{weight_set.id}.values.{key}", "unknown id")
+    reported: set[tuple[str, str]] = set()
     for fund in ruleset.funds.values():
         try:
             allocate_fund(ruleset, fund, field=f"funds.{fund.id}")
-        except RulesError as error:
-            problems.add(error.field or f"funds.{fund.id}", error.message)
+        except RulesError as error:  # a fund that builds on a bad one reports the same problem
+            problem = (error.field or f"funds.{fund.id}", error.message)
+            if problem not in reported:
+                reported.add(problem)
+                problems.add(*problem)
 
 
 def _check_cycles(ruleset: Ruleset, problems: Problems) -> None:

@@ -6,6 +6,9 @@ the deltas of the rows sum to the change in totals, and each side's rows sum to 
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,6 +25,7 @@ from rules.exceptions import RequestInvalid, RulesError, UnknownId
 from rules.funds import Fund, FundAllocation, allocate_fund
 from rules.geography import Csp
 from rules.organisations import Organisation
+from rules.paradoxes import Paradox, Split, detect, fund_splits, review_split
 from rules.periods import Period
 from rules.ruleset import Ruleset
 
@@ -36,6 +40,7 @@ __all__ = [
     "ReplaceOrganisation",
     "Row",
     "SetFundTotal",
+    "SetLineAmount",
     "SetPolicy",
     "SetRoleWeight",
     "SetWeights",
@@ -302,8 +307,31 @@ class SetWeights:
         raise UnknownId("line", self.line, [line.id for line in fund.lines], field=f"{field}.line")
 
 
+@attrs.frozen
+class SetLineAmount:
+    """The line's amount becomes ``amount`` (a proportional pot, a fixed sum, the amount per
+    recipient): with ``set-fund-total``, "what if the formula pot were £120k?"."""
+
+    fund: str
+    line: str
+    amount: Money
+
+    def apply(self, ruleset: Ruleset, field: str) -> Ruleset:
+        fund = ruleset.fund(self.fund, field=f"{field}.fund")
+        lines = list(fund.lines)
+        for index, line in enumerate(lines):
+            if line.id == self.line:
+                if line.amount is None:
+                    raise RequestInvalid(f"line {line.id!r} is {line.kind}: it has no amount",
+                                         field=f"{field}.line")
+                lines[index] = attrs.evolve(line, amount=self.amount)
+                changed = attrs.evolve(fund, lines=tuple(lines))
+                return attrs.evolve(ruleset, funds=_replace(ruleset.funds, fund.id, changed))
+        raise UnknownId("line", self.line, [line.id for line in fund.lines], field=f"{field}.line")
+
+
 Change = (EndOrganisation | ReplaceOrganisation | AddOrganisation | SetRoleWeight | SetPolicy
-          | AddContribution | MergeCsps | SetFundTotal | SetWeights)
+          | AddContribution | MergeCsps | SetFundTotal | SetLineAmount | SetWeights)
 
 #: The operation names of the change objects (``{"op": "end-organisation", ...}``).
 CHANGE_OPERATIONS: dict[str, type[Change]] = {
@@ -315,6 +343,7 @@ CHANGE_OPERATIONS: dict[str, type[Change]] = {
     "add-contribution": AddContribution,
     "merge-csps": MergeCsps,
     "set-fund-total": SetFundTotal,
+    "set-line-amount": SetLineAmount,
     "set-weights": SetWeights,
 }
 
@@ -325,6 +354,43 @@ def apply_changes(ruleset: Ruleset, changes: Sequence[Change], field: str = "cha
     for index, change in enumerate(changes):
         ruleset = change.apply(ruleset, f"{field}.{index}")
     return ruleset
+
+
+#: How many changed rulesets each base ruleset keeps warm (see :func:`scenario_ruleset`).
+SCENARIOS_KEPT = 32
+_SCENARIOS: weakref.WeakKeyDictionary[Ruleset, OrderedDict[tuple[Change, ...], Ruleset]] = (
+    weakref.WeakKeyDictionary())
+_SCENARIOS_LOCK = threading.Lock()
+
+
+def scenario_ruleset(ruleset: Ruleset, changes: Sequence[Change], field: str = "changes"
+                     ) -> Ruleset:
+    """:func:`apply_changes`, reusing the changed ruleset of a recent identical change list.
+
+    The same scenario compared again (a what-if being refined, an export of one just viewed)
+    gets the same changed ruleset with its caches (partners resolved per period) already warm,
+    instead of a copy built afresh with cold caches. The last :data:`SCENARIOS_KEPT` change
+    lists of each base ruleset are kept; refusals are not kept.
+    """
+    key = tuple(changes)
+    try:
+        hash(key)
+    except TypeError:
+        return apply_changes(ruleset, changes, field)
+    with _SCENARIOS_LOCK:
+        kept = _SCENARIOS.get(ruleset)
+        if kept is None:
+            kept = _SCENARIOS[ruleset] = OrderedDict()
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    scenario = apply_changes(ruleset, changes, field)
+    with _SCENARIOS_LOCK:
+        kept[key] = scenario
+        while len(kept) > SCENARIOS_KEPT:
+            kept.popitem(last=False)
+    return scenario
 
 
 @attrs.frozen
@@ -352,6 +418,7 @@ class Comparison:
     organisations: tuple[Row, ...]
     recipients: tuple[Row, ...]
     scenario_ruleset: Ruleset
+    warnings: tuple[Paradox, ...] = ()
 
     @property
     def totals(self) -> Row:
@@ -423,10 +490,37 @@ def compare(ruleset: Ruleset, changes: Sequence[Change], requests: Sequence[DhrR
         RulesError: naming the change, request or fund at fault (``changes.1.date``,
             ``dhr.0.district``); a request that only fails under the scenario says so.
     """
-    scenario = apply_changes(ruleset, changes)
+    ruleset, funds = _with_inline_funds(ruleset, funds)
+    scenario = scenario_ruleset(ruleset, changes)
     base_dhr, base_funds = _evaluate(ruleset, requests, funds, "base")
     scenario_dhr, scenario_funds = _evaluate(scenario, requests, funds, "scenario")
+    warnings = detect(_splits(scenario, base_dhr, base_funds),
+                      _splits(scenario, scenario_dhr, scenario_funds))
     return Comparison(
         base_dhr, scenario_dhr, base_funds, scenario_funds,
         _rows(_by_organisation(base_dhr), _by_organisation(scenario_dhr)),
-        _rows(_by_recipient(base_funds), _by_recipient(scenario_funds)), scenario)
+        _rows(_by_recipient(base_funds), _by_recipient(scenario_funds)), scenario, warnings)
+
+
+def _with_inline_funds(ruleset: Ruleset, funds: Sequence[FundRef]
+                       ) -> tuple[Ruleset, tuple[FundRef, ...]]:
+    """Add the inline funds to the ruleset (under their ids) so changes can name them."""
+    inline = {ref.id: ref for ref in funds if isinstance(ref, Fund)}
+    if not inline:
+        return ruleset, tuple(funds)
+    changed = attrs.evolve(ruleset, funds={**ruleset.funds, **inline})
+    return changed, tuple(ref.id if isinstance(ref, Fund) else ref for ref in funds)
+
+
+def _splits(names: Ruleset, dhr: Sequence[Apportionment], funds: Sequence[FundAllocation]
+            ) -> list[Split]:
+    """Every split of one side, keyed so the two sides match (``dhr.0``, ``funds.1.formula``)."""
+    splits = []
+    for index, result in enumerate(dhr):
+        request = result.request
+        label = (f"review {index + 1} (victim's area {names.name_of(request.district)}, "
+                 f"{request.date.isoformat()})")
+        splits.append(review_split(result, f"dhr.{index}", label))
+    for index, allocated in enumerate(funds):
+        splits += fund_splits(allocated, f"funds.{index}.")
+    return splits

@@ -14,7 +14,7 @@ import tomli_w
 from moneyed import Money
 
 import allocations
-from rules.funds import Fund
+from rules.funds import DampingRule, Fund
 from rules.periods import Period
 from rules.ruleset import Ruleset
 
@@ -56,9 +56,31 @@ def fund_to_dict(fund: Fund) -> dict[str, Any]:
             "id": line.id, "name": line.name, "kind": line.kind,
             "amount": _money_out(line.amount), "recipient": line.recipient,
             "recipients": list(line.recipients) if line.recipients is not None else None,
-            "weights": weights, "floor": _money_out(line.floor), "cap": _money_out(line.cap)}))
+            "weights": weights, "floor": _money_out(line.floor), "cap": _money_out(line.cap),
+            "damping": _damping_out(line.damping), "fund": line.fund,
+            "lines": list(line.lines) if line.lines is not None else None,
+            "bids": [_clean({"id": bid.id, "name": bid.name, "recipient": bid.recipient,
+                             "amount": _money_out(bid.amount), "approved": bid.approved})
+                     for bid in line.bids] if line.bids else None}))
+    stages = [_clean({"id": stage.id, "percent": _percent_out(stage.percent),
+                      "due": stage.due.isoformat(), "condition": stage.condition})
+              for stage in fund.stages]
     return _clean({"name": fund.name, "year": fund.year, "total": _money_out(fund.total),
-                   "recipients": list(fund.recipients), "lines": lines, "source": fund.source})
+                   "recipients": list(fund.recipients), "follows": fund.follows, "lines": lines,
+                   "stages": stages, "source": fund.source})
+
+
+def _percent_out(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _damping_out(damping: DampingRule | None) -> dict[str, str] | None:
+    if damping is None:
+        return None
+    return _clean({"max_decrease": None if damping.max_decrease is None
+                   else _percent_out(damping.max_decrease),
+                   "max_increase": None if damping.max_increase is None
+                   else _percent_out(damping.max_increase)})
 
 
 def to_dict(ruleset: Ruleset) -> dict[str, Any]:
@@ -81,7 +103,7 @@ def to_dict(ruleset: Ruleset) -> dict[str, Any]:
             "name": d.name, "council": d.council, "csp": d.csp,
             "health": [_clean({**_period_out(h.period), "bodies": list(h.bodies),
                                "source": h.source}) for h in d.health],
-            "source": d.source}) for d in ruleset.districts.values()},
+            "source": d.source, "gss": d.gss}) for d in ruleset.districts.values()},
         "arrangements": {a.id: _clean({
             "name": a.name, "in_force": _period_out(a.in_force), "districts": list(a.districts),
             "roles": [_clean({"id": r.id, "name": r.name,

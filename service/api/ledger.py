@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import allocations
 from service.api import schemas
+from service.documents import records
 from service.http import auth
 from service.http.blueprint import Blueprint
 from service.http.bodies import json_body
@@ -44,20 +45,34 @@ def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
     return json.loads(record.body), record.status
 
 
-def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tuple[Any, int]:
-    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry returns the
-    first answer, and the same key with another request is a 409."""
-    session = ledger_session()
+def _idempotency() -> tuple[str | None, str, str]:
+    """This request's ``Idempotency-Key`` (checked), its scoped form, and the body's digest."""
     key = flask.request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key) <= 200:
         raise Rejected(422, "Idempotency-Key must be 1 to 200 characters",
                        {"Idempotency-Key": ["bad length"]})
     scoped = f"{flask.request.method} {flask.request.path} {key}"
-    fingerprint = hashlib.sha256(flask.request.get_data()).hexdigest()
-    if key is not None:
-        record = session.get(IdempotencyRecord, scoped)
-        if record is not None:
-            return _stored(record, fingerprint)
+    return key, scoped, hashlib.sha256(flask.request.get_data()).hexdigest()
+
+
+def replayed() -> tuple[Any, int] | None:
+    """The first answer to this request's ``Idempotency-Key``, if it has one already (for a
+    command with an effect outside the ledger, such as an email, to check before acting)."""
+    key, scoped, fingerprint = _idempotency()
+    if key is None:
+        return None
+    record = ledger_session().get(IdempotencyRecord, scoped)
+    return None if record is None else _stored(record, fingerprint)
+
+
+def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tuple[Any, int]:
+    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry returns the
+    first answer, and the same key with another request is a 409."""
+    session = ledger_session()
+    key, scoped, fingerprint = _idempotency()
+    first = replayed()
+    if first is not None:
+        return first
     try:
         body = run(session)
         if key is not None:
@@ -253,14 +268,22 @@ def reverse_payment(payment_id: int) -> Any:
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.arguments(requests.StatementQuerySchema(), location="query")
-@blp.alt_response(200, schema=schemas.StatementSchema, description="The statement")
+@blp.alt_response(200, schema=schemas.StatementSchema, description="The statement (JSON); "
+                  "with format=pdf, the statement as an A4 PDF (application/pdf)")
 def statement(query: dict[str, Any], organisation: str) -> Any:
     """An organisation's account between two dates (inclusive): opening balance, every
     invoice, credit note, payment, refund and reversal with the running balance, closing
     balance."""
     if organisation not in current_ruleset().organisations:
         raise Rejected(404, f"unknown organisation {organisation!r}")
-    return payments.statement(ledger_session(), organisation, query.get("from_"), query.get("to"))
+    session = ledger_session()
+    body = payments.statement(session, organisation, query.get("from_"), query.get("to"))
+    if query["format"] == "pdf":
+        pdf = records.statement_pdf(session, current_ruleset(), body)
+        return flask.Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="statement-{organisation}.pdf"',
+            "Cache-Control": "no-store"})
+    return body
 
 
 @blp.route("/reports/aged-debt")
@@ -283,4 +306,4 @@ def audit_log(query: dict[str, Any]) -> Any:
     return {"events": audit.events(ledger_session(), query["limit"], query["after"])}
 
 
-__all__ = ["blp", "command"]
+__all__ = ["blp", "command", "replayed"]

@@ -30,6 +30,7 @@ __all__ = [
     "CspSchema",
     "DistrictSchema",
     "DistrictsSchema",
+    "DocumentAnswerSchema",
     "DocumentSchema",
     "DocumentsSchema",
     "FundAllocationSchema",
@@ -39,6 +40,7 @@ __all__ = [
     "InlineFundSchema",
     "InvoicesSchema",
     "LineAmountSchema",
+    "LineAnswerSchema",
     "LineSchema",
     "LineTotalSchema",
     "NetSchema",
@@ -51,6 +53,7 @@ __all__ = [
     "ReversalSchema",
     "RoleSchema",
     "RowSchema",
+    "SentSchema",
     "ShareSchema",
     "SideSchema",
     "StatementSchema",
@@ -74,6 +77,42 @@ class LineSchema(Strict):
                                 {"type": "string", "pattern": WEIGHT_PATTERN}]}}]})
     floor = Money(allow_none=True)
     cap = Money(allow_none=True)
+    damping = fields.Nested(lambda: DampingSchema(), allow_none=True, metadata={
+        "description": "proportional lines: percent limits against the same line of the fund "
+                       "followed"})
+    fund = Slug(allow_none=True, metadata={"description": "passport lines: the earlier fund"})
+    lines = fields.List(Slug(), allow_none=True, validate=validate.Length(max=100),
+                        metadata={"description": "passport lines: the earlier fund's line ids"})
+    bids = fields.List(fields.Nested(lambda: BidSchema()), allow_none=True,
+                       validate=validate.Length(max=10000))
+
+
+def _percent(description: str, **kwargs: object) -> fields.Raw:
+    """A percentage as the rules read it: an integer or a decimal string (never a float)."""
+    return fields.Raw(**kwargs, metadata={  # type: ignore[arg-type]
+        "description": description, "example": "10",
+        "oneOf": [{"type": "integer", "minimum": 0},
+                  {"type": "string", "pattern": WEIGHT_PATTERN}]})
+
+
+class DampingSchema(Strict):
+    max_decrease = _percent("percent a recipient may lose at most (0 to 100)", allow_none=True)
+    max_increase = _percent("percent a recipient may gain at most", allow_none=True)
+
+
+class BidSchema(Strict):
+    id = Slug(required=True)
+    name = fields.String(validate=validate.Length(max=500))
+    recipient = Slug(required=True)
+    amount = Money(required=True)
+    approved = fields.Boolean()
+
+
+class StageSchema(Strict):
+    id = Slug(required=True)
+    percent = _percent("percent of each award (the stages sum to 100)", required=True)
+    due = fields.Date(required=True)
+    condition = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class InlineFundSchema(Strict):
@@ -87,6 +126,10 @@ class InlineFundSchema(Strict):
                         validate=validate.Length(min=1, max=100))
     source = fields.String(validate=validate.Length(max=2000))
     currency = fields.String(validate=validate.OneOf(["GBP"]))
+    follows = Slug(allow_none=True, metadata={"description": "the fund this one follows"})
+    stages = fields.List(fields.Nested(StageSchema), allow_none=True,
+                         validate=validate.Length(min=1, max=20),
+                         metadata={"description": "payment stages; percentages sum to 100"})
 
 
 class ChangeSchema(ma.Schema):
@@ -222,8 +265,26 @@ class ApportionmentSchema(ma.Schema):
 
 
 class LineAmountSchema(ma.Schema):
+    """A recipient's amount from one line, explained."""
+
     line = fields.String(required=True)
     amount = fields.String(required=True)
+    fraction = fields.String(allow_none=True, required=True, metadata={
+        "description": "its exact quota over the line's amount"})
+    floored = fields.Boolean(required=True)
+    capped = fields.Boolean(required=True)
+    damped = fields.Boolean(required=True)
+    remainder_penny = fields.Boolean(required=True)
+    held = fields.String(allow_none=True, required=True, metadata={
+        "description": "floor, cap, max-decrease or max-increase: what held its quota"})
+
+
+class StageAmountSchema(ma.Schema):
+    stage = fields.String(required=True)
+    amount = fields.String(required=True)
+    due = fields.Date(required=True)
+    condition = fields.String(allow_none=True, required=True)
+    remainder_penny = fields.Boolean(required=True)
 
 
 class RecipientSchema(ma.Schema):
@@ -231,6 +292,19 @@ class RecipientSchema(ma.Schema):
     name = fields.String(required=True)
     amount = fields.String(required=True)
     lines = fields.List(fields.Nested(LineAmountSchema), required=True)
+    previous = fields.String(allow_none=True, metadata={
+        "description": "its amount from the fund followed (when the fund follows one)"})
+    stages = fields.List(fields.Nested(StageAmountSchema), metadata={
+        "description": "its payment stages (when the fund sets stages); they sum to amount"})
+
+
+class BidAwardSchema(ma.Schema):
+    bid = fields.String(required=True)
+    recipient = fields.String(required=True)
+    requested = fields.String(required=True)
+    approved = fields.Boolean(required=True)
+    awarded = fields.String(required=True)
+    remainder_penny = fields.Boolean(required=True)
 
 
 class LineTotalSchema(ma.Schema):
@@ -238,6 +312,19 @@ class LineTotalSchema(ma.Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
     amount = fields.String(required=True)
+    bids = fields.List(fields.Nested(BidAwardSchema))
+
+
+class FundWarningSchema(ma.Schema):
+    kind = fields.String(required=True)
+    recipient = fields.String(required=True)
+    detail = fields.String(required=True)
+    # A paradox (alabama, population, new-member) against the fund followed also names:
+    name = fields.String()
+    line = fields.String(metadata={"description": "the line (its id in both funds)"})
+    others = fields.List(fields.String())
+    base = fields.String(metadata={"description": "the recipient's amount in the fund followed"})
+    scenario = fields.String(metadata={"description": "its amount in this fund"})
 
 
 class FundAllocationSchema(ma.Schema):
@@ -248,8 +335,12 @@ class FundAllocationSchema(ma.Schema):
     total = fields.String(required=True)
     allocated = fields.String(required=True)
     unallocated = fields.String(required=True)
+    follows = fields.String(allow_none=True, required=True)
     recipients = fields.List(fields.Nested(RecipientSchema), required=True)
     lines = fields.List(fields.Nested(LineTotalSchema), required=True)
+    warnings = fields.List(fields.Nested(FundWarningSchema), metadata={
+        "description": "when the fund follows another: e.g. a recipient that lost while the "
+                       "pot grew"})
 
 
 class RowSchema(ma.Schema):
@@ -272,11 +363,65 @@ class SideSchema(ma.Schema):
     funds = fields.List(fields.Nested(FundAllocationSchema), required=True)
 
 
+class WarningSchema(ma.Schema):
+    kind = fields.String(required=True, metadata={
+        "enum": ["alabama", "population", "new-member"],
+        "description": "alabama: lost while the pot grew and its weight share did not fall; "
+                       "population: lost although its weight share rose; new-member: outside "
+                       "the change, yet a penny moved against other recipients outside it."})
+    recipient = fields.String(required=True)
+    name = fields.String(required=True)
+    line = fields.String(required=True, metadata={
+        "description": "the split: dhr.N (a review) or funds.N.<line id>"})
+    others = fields.List(fields.String(), required=True)
+    base = fields.String(required=True)
+    scenario = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
+class RangeSchema(ma.Schema):
+    low = fields.String(required=True)
+    expected = fields.String(required=True)
+    high = fields.String(required=True)
+
+
+class ForecastReviewsSchema(RangeSchema):
+    district = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPartnerSchema(RangeSchema):
+    organisation = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ForecastPeriodSchema(ma.Schema):
+    district = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    partners = fields.List(fields.String(), required=True)
+
+
+class ForecastSchema(ma.Schema):
+    year = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    currency = fields.String(required=True)
+    total = fields.String(required=True, metadata={"description": "the expected total"})
+    totals = fields.Nested(RangeSchema, required=True)
+    cost_per_review = fields.Nested(RangeSchema, required=True)
+    reviews = fields.List(fields.Nested(ForecastReviewsSchema), required=True)
+    history_years = fields.List(fields.String(), required=True)
+    organisations = fields.List(fields.Nested(ForecastPartnerSchema), required=True)
+    periods = fields.List(fields.Nested(ForecastPeriodSchema), required=True)
+
+
 class ComparisonSchema(ma.Schema):
     currency = fields.String(required=True)
     organisations = fields.List(fields.Nested(RowSchema), required=True)
     recipients = fields.List(fields.Nested(RowSchema), required=True)
     totals = fields.Nested(TotalsSchema, required=True)
+    warnings = fields.List(fields.Nested(WarningSchema), required=True)
     base = fields.Nested(SideSchema, required=True)
     scenario = fields.Nested(SideSchema, required=True)
 
@@ -438,3 +583,64 @@ class BoardReportSchema(ma.Schema):
     funds = fields.List(fields.Dict(), required=True)
     arrangements = fields.List(fields.Dict(), required=True)
     membership = fields.List(fields.Dict(), required=True)
+    forecast = fields.Nested(ForecastSchema, allow_none=True, required=True, metadata={
+        "description": "the DHR forecast for the following year (null when the ledger holds "
+                       "no complete year of reviews or no review costs)"})
+    forecast_note = fields.String(required=True)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+class IssuerAnswerSchema(ma.Schema):
+    """The issuer settings (empty texts until an admin saves them)."""
+
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    email = fields.String(required=True)
+    telephone = fields.String(required=True)
+    vat_number = fields.String(required=True, allow_none=True)
+    vat_statement = fields.String(required=True)
+    payment_terms_days = fields.Integer(required=True)
+    remittance = fields.String(required=True)
+
+
+class BillingContactAnswerSchema(ma.Schema):
+    """A partner organisation's billing contact."""
+
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    email = fields.String(required=True, allow_none=True)
+    finance_reference = fields.String(required=True, allow_none=True)
+
+
+class SentSchema(ma.Schema):
+    """A sending: to whom and when (UTC)."""
+
+    to = fields.String(required=True)
+    sent_at = fields.String(required=True, metadata={"example": "2015-04-01T09:30:00Z"})
+
+
+class LineAnswerSchema(ma.Schema):
+    case = fields.String()
+    item = fields.String()
+    incurred = fields.String(allow_none=True)
+    fraction = fields.String(allow_none=True)
+    amount = fields.String()
+
+
+class DocumentAnswerSchema(ma.Schema):
+    """A document with its due date and every sending."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    case = fields.String(required=True)
+    organisation = fields.String(required=True)
+    amount = fields.String(required=True)
+    issued = fields.String(required=True)
+    due = fields.String(required=True)
+    status = fields.String(required=True)
+    lines = fields.List(fields.Nested(LineAnswerSchema))
+    sent = fields.List(fields.Nested(SentSchema), required=True)

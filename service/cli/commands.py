@@ -19,6 +19,7 @@ import marshmallow as ma
 
 import allocations
 import rules
+from rules import forecast as forecasting
 from service.ledger.errors import LedgerError
 from service.wire import answers, requests
 from service.wire.fields import flatten
@@ -168,18 +169,77 @@ def dhr(district: str, on: str, costs: tuple[str, ...], health_body: str | None,
 
 def _fund_human(body: dict[str, Any]) -> str:
     line_ids = [line["line"] for line in body["lines"]]
+    follows = body.get("follows") is not None
     rows = []
     for recipient in body["recipients"]:
         amounts = {entry["line"]: entry["amount"] for entry in recipient["lines"]}
-        rows.append([recipient["name"], *(_money(amounts[i]) if i in amounts else ""
-                                          for i in line_ids), _money(recipient["amount"])])
+        row = [recipient["name"], *(_money(amounts[i]) if i in amounts else ""
+                                    for i in line_ids), _money(recipient["amount"])]
+        if follows:
+            previous = recipient.get("previous")
+            row += [_money(previous) if previous else "-",
+                    _money(_minus(recipient["amount"], previous or "0.00"))]
+        rows.append(row)
     footer = ["Total", *(_money(line["amount"]) for line in body["lines"]),
               _money(body["allocated"])]
-    table = _table(["Recipient", *line_ids, "Total"], rows, set(range(1, len(line_ids) + 2)),
-                   footer)
-    return (f"{body['name']} ({body['fund']}, {body['year']}): total {_money(body['total'])}, "
-            f"allocated {_money(body['allocated'])}, unallocated "
-            f"{_money(body['unallocated'])}\n\n{table}")
+    headers = ["Recipient", *line_ids, "Total"]
+    if follows:
+        headers += [f"Previous ({body['follows']})", "Change"]
+        footer += ["", ""]
+    table = _table(headers, rows, set(range(1, len(headers))), footer)
+    parts = [f"{body['name']} ({body['fund']}, {body['year']}): total {_money(body['total'])}, "
+             f"allocated {_money(body['allocated'])}, unallocated "
+             f"{_money(body['unallocated'])}", table, _explanations_human(body)]
+    stages = _stages_human(body)
+    if stages:
+        parts.append(stages)
+    for line in body["lines"]:
+        if line.get("bids"):
+            bid_rows = [[bid["bid"], bid["recipient"], _money(bid["requested"]),
+                         "yes" if bid["approved"] else "no", _money(bid["awarded"])]
+                        for bid in line["bids"]]
+            parts.append(f"Bids on line {line['line']}:\n" + _table(
+                ["Bid", "Recipient", "Requested", "Approved", "Awarded"], bid_rows, {2, 4}))
+    for warning in body.get("warnings", []):
+        parts.append(f"Warning ({warning['kind']}): {warning['recipient']}: {warning['detail']}")
+    return "\n\n".join(parts)
+
+
+def _minus(a: str, b: str) -> str:
+    return allocations.format_money(allocations.parse_money(a, allow_negative=True)
+                                    - allocations.parse_money(b, allow_negative=True))
+
+
+def _explanations_human(body: dict[str, Any]) -> str:
+    """Why each recipient got each line's amount: its fraction of the line and what held it."""
+    rows = []
+    for recipient in body["recipients"]:
+        for entry in recipient["lines"]:
+            notes = [{"floor": "held at the floor", "cap": "held at the cap",
+                      "max-decrease": "damped: held at its largest allowed decrease",
+                      "max-increase": "damped: held at its largest allowed increase"}[
+                          entry["held"]]] if entry["held"] else []
+            if entry["remainder_penny"]:
+                notes.append("got a remainder penny")
+            rows.append([recipient["name"], entry["line"], _money(entry["amount"]),
+                         entry["fraction"] or "-", "; ".join(notes) or "exact share"])
+    return "How each amount was reached:\n" + _table(
+        ["Recipient", "Line", "Amount", "Fraction of line", "Explanation"], rows, {2})
+
+
+def _stages_human(body: dict[str, Any]) -> str:
+    rows = []
+    conditions: dict[str, str] = {}
+    for recipient in body["recipients"]:
+        for stage in recipient.get("stages", []):
+            rows.append([recipient["name"], stage["stage"], _money(stage["amount"]), stage["due"]])
+            if stage["condition"]:
+                conditions[stage["stage"]] = stage["condition"]
+    if not rows:
+        return ""
+    notes = "".join(f"\nStage {stage} is paid once this condition is met: {condition}"
+                    for stage, condition in conditions.items())
+    return "Payment stages:\n" + _table(["Recipient", "Stage", "Amount", "Due"], rows, {2}) + notes
 
 
 @cli.command()
@@ -219,7 +279,22 @@ def _whatif_human(body: dict[str, Any]) -> str:
     parts.append(_table(["", "Base", "Scenario", "Delta"], [[
         "Total", _money(totals["base"]), _money(totals["scenario"]), _money(totals["delta"])]],
         {1, 2, 3}))
+    parts.append(_warnings_human(body["warnings"]))
     return "\n\n".join(parts)
+
+
+_PARADOX_TITLES = {"alabama": "Alabama paradox", "population": "Population paradox",
+                   "new-member": "New-member paradox"}
+
+
+def _warnings_human(warnings: list[dict[str, Any]]) -> str:
+    if not warnings:
+        return "Warnings: none (no recipient moved against its exact share by rounding)"
+    lines = [f"Warnings ({len(warnings)})"]
+    for warning in warnings:
+        lines.append(f"\n! {_PARADOX_TITLES.get(warning['kind'], warning['kind'])}: "
+                     f"{warning['detail']}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -269,12 +344,17 @@ def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> No
               show_default="8000 (APPORTION_PORT)")
 @click.option("--workers", default=lambda: int(os.environ.get("APPORTION_WORKERS", "2")),
               type=int, show_default="2 (APPORTION_WORKERS)")
+@click.option("--access-log/--no-access-log",
+              default=lambda: os.environ.get("APPORTION_ACCESS_LOG", "") in ("1", "true", "on"),
+              show_default="off (APPORTION_ACCESS_LOG=1 turns it on)",
+              help="Log every request on standard output (gunicorn's access log).")
 @ruleset_option
-def serve(host: str, port: int, workers: int, ruleset_path: str | None) -> None:
+def serve(host: str, port: int, workers: int, access_log: bool, ruleset_path: str | None
+          ) -> None:
     """Run the service under gunicorn (a production WSGI server)."""
     from service.cli.server import run
 
-    _domain(lambda: run(host, port, workers, ruleset_path))
+    _domain(lambda: run(host, port, workers, ruleset_path, access_log))
 
 
 @cli.command()
@@ -317,6 +397,91 @@ def report(year: str, fmt: str, output: str, ruleset_path: str | None) -> None:
     except OSError as error:
         _fail(f"cannot write {output}: {error}")
     click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for value in values:
+        key, sep, given = value.partition("=")
+        if not sep or not key or not given:
+            _fail(f"{option} takes DISTRICT=VALUE, not {value!r}")
+        found[key] = given
+    return found
+
+
+def _forecast_human(body: dict[str, Any]) -> str:
+    ranged = any(row["low"] != row["high"] for row in body["organisations"])
+    heads = ["Partner", "Low", "Expected", "High"] if ranged else ["Partner", "Expected"]
+
+    def cells(row: dict[str, str]) -> list[str]:
+        keys = ("low", "expected", "high") if ranged else ("expected",)
+        return [_money(row[key]) for key in keys]
+
+    totals = body["totals"]
+    parts = [f"DHR forecast for {body['year']} ({body['from']} to {body['to']})", _table(
+        heads, [[row["name"], *cells(row)] for row in body["organisations"]],
+        set(range(1, len(heads))), ["Total", *cells(totals)])]
+    cost = body["cost_per_review"]
+    basis = (f"from the ledger's years {', '.join(body['history_years'])}"
+             if body["history_years"] else "as given")
+    review_rows = [[row["name"], row["low"], row["expected"], row["high"]]
+                   for row in body["reviews"]]
+    parts.append(f"Expected reviews per district ({basis})\n\n" + _table(
+        ["District", "Low", "Expected", "High"], review_rows, {1, 2, 3}))
+    parts.append("Cost per review: " + (
+        f"{_money(cost['low'])} to {_money(cost['high'])}, expected {_money(cost['expected'])}"
+        if cost["low"] != cost["high"] else _money(cost["expected"])))
+    changes = [p for p in body["periods"] if p["from"] != body["from"] or p["to"] != body["to"]]
+    if changes:
+        parts.append("Membership changes within the year (each district's cost is shared by "
+                     "days):\n" + "\n".join(
+                         f"  {p['district']}: {p['from']} to {p['to']}: {', '.join(p['partners'])}"
+                         for p in changes))
+    return "\n\n".join(parts)
+
+
+@cli.command()
+@click.option("--year", required=True, help="Financial year, e.g. 2026-27.")
+@click.option("--reviews", "reviews", multiple=True, metavar="DISTRICT=N",
+              help="Expected reviews in a district (repeat; default: the ledger's history).")
+@click.option("--cost-per-review", default=None,
+              help="Cost of one review, e.g. 6000.00 (default: the ledger's average).")
+@click.option("--health-body", "health_bodies", multiple=True, metavar="DISTRICT=ID",
+              help="The health commissioner of a district several cover (repeat).")
+@json_option
+@ruleset_option
+def forecast(year: str, reviews: tuple[str, ...], cost_per_review: str | None,
+             health_bodies: tuple[str, ...], as_json: bool, ruleset_path: str | None) -> None:
+    """Forecast each partner's DHR cost for a financial year (ledger: DATABASE_URL or the
+    instance, for what is not given)."""
+    from service.app import create_app
+    from service.ledger.history import review_history
+
+    data: dict[str, Any] = {"year": year}
+    counts = _pairs("--reviews", reviews)
+    if counts:
+        data["reviews"] = {d: int(n) if n.isdigit() else n for d, n in counts.items()}
+    if cost_per_review is not None:
+        data["cost_per_review"] = cost_per_review
+    if health_bodies:
+        data["health_bodies"] = _pairs("--health-body", health_bodies)
+    loaded = _load(requests.ForecastRequestSchema(), data)
+    given = loaded.get("cost_per_review")
+    pence = None if given is None else allocations.to_minor(given)
+
+    def run() -> dict[str, Any]:
+        ruleset = _ruleset(ruleset_path)
+        history = None
+        if forecasting.needs_history(loaded.get("reviews"), pence):
+            app = create_app(ruleset=ruleset_path)
+            with app.app_context(), app.extensions["apportion.db"].session() as session:
+                history = review_history(session)
+        result = forecasting.forecast_year(ruleset, year, loaded.get("reviews"), pence,
+                                              history, date.today(),
+                                              loaded.get("health_bodies"))
+        return answers.forecast_body(ruleset, result)
+
+    _emit(as_json, _domain(run), _forecast_human)
 
 
 @cli.group()

@@ -29,12 +29,30 @@ def problems(*codes: tuple[int, str]) -> dict[str, Any]:
     return {str(code): {"description": text, "content": content} for code, text in codes}
 
 
+def _in_place(decorator: Any) -> Any:
+    """Apply a flask-smorest decorator that only documents, keeping its documentation but not
+    its wrapper: each wrapper costs a call and a coroutine check on every request."""
+
+    def apply(func: Any) -> Any:
+        func._apidoc = decorator(func)._apidoc
+        return func
+
+    return apply
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's blueprint: strict query parsing, and JSON bodies documented here and
     loaded by :func:`service.http.bodies.json_body` (cheaper than webargs, and safe against
-    hostile JSON)."""
+    hostile JSON). Decorators that only document (``doc``, ``alt_response``) add no wrapper."""
 
     ARGUMENTS_PARSER = Parser()
+
+    @staticmethod
+    def doc(**kwargs: Any) -> Any:
+        return _in_place(flask_smorest.Blueprint.doc(**kwargs))
+
+    def alt_response(self, *args: Any, **kwargs: Any) -> Any:
+        return _in_place(super().alt_response(*args, **kwargs))
 
     def json_body(self, schema: ma.Schema, description: str = "") -> Any:
         """Document ``schema`` as the operation's JSON body and its refusals (400, 413, 422)."""

@@ -11,6 +11,7 @@ import orjson
 from flask.json.provider import JSONProvider
 
 from service.http.problems import Rejected
+from service.wire.loading import loader
 
 __all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "OrjsonProvider", "json_body"]
 
@@ -48,7 +49,8 @@ class OrjsonProvider(JSONProvider):
 
 
 def json_body(schema: ma.Schema) -> Any:
-    """Parse the request's JSON body and load it with ``schema``.
+    """Parse the request's JSON body and load it with ``schema`` (through its compiled
+    :func:`~service.wire.loading.loader`: the same validation, faster).
 
     Raises:
         Rejected: 415 if the body is not JSON, 400 if it cannot be parsed safely (malformed,
@@ -64,6 +66,6 @@ def json_body(schema: ma.Schema) -> Any:
     if _depth(data) > MAX_DEPTH:
         raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
     try:
-        return schema.load(data)
+        return loader(schema)(data)
     except ma.ValidationError as error:
         raise Rejected.invalid(error.messages) from None

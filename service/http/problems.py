@@ -23,6 +23,7 @@ from service.wire.fields import flatten
 
 __all__ = [
     "PROBLEM_JSON",
+    "RETRY_AFTER",
     "ProblemSchema",
     "Rejected",
     "flatten",
@@ -32,11 +33,14 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+#: Seconds a client should wait before retrying after a 503 (a server we need was unavailable).
+RETRY_AFTER = 60
 
 _TYPES = {
     400: "malformed-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
     415: "unsupported-media-type", 422: "invalid-request", 500: "internal-error",
+    503: "unavailable",
 }
 
 
@@ -116,6 +120,11 @@ def problem_from_domain(error: Exception, path_id: bool = False) -> Response:
 
     ``path_id`` is true when the id came from the URL path: an unknown one is then a 404.
     """
+    if isinstance(error, ledger_errors.Unavailable):
+        # The request was fine; a server it needs was not: retry later, nothing was recorded.
+        response = problem(503, "Service Unavailable", error.message)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     if isinstance(error, ledger_errors.LedgerError):
         status = (404 if isinstance(error, ledger_errors.NotFound)
                   else 409 if isinstance(error, ledger_errors.Conflict) else 422)

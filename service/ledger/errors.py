@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Invalid", "LedgerError", "NotFound"]
+__all__ = ["Conflict", "Invalid", "LedgerError", "NotFound", "Unavailable"]
 
 
 class LedgerError(Exception):
@@ -26,3 +26,8 @@ class Conflict(LedgerError):
 
 class Invalid(LedgerError):
     """The command's data is valid in shape but not acceptable here (a date out of order)."""
+
+
+class Unavailable(LedgerError):
+    """Something the command needs outside the ledger (the mail server) cannot be used now.
+    Nothing was done; the same command may succeed later. Not the request's fault."""

@@ -37,6 +37,7 @@ from service.ledger.tables import (
     CreditAllocation,
     Document,
     DocumentLine,
+    IssuerSettings,
     Payment,
     Reversal,
     SplitGroup,
@@ -71,8 +72,10 @@ DEFAULT_PAYMENT_TERMS_DAYS = 30
 
 
 def payment_terms_days(session: Session) -> int:
-    """The issuer's payment terms in days (30 until the issuer settings say otherwise)."""
-    return DEFAULT_PAYMENT_TERMS_DAYS
+    """The issuer's payment terms in days (the issuer settings an admin keeps; 30 until
+    then)."""
+    terms = session.scalar(select(IssuerSettings.payment_terms_days).limit(1))
+    return DEFAULT_PAYMENT_TERMS_DAYS if terms is None else int(terms)
 
 
 # -- documents -------------------------------------------------------------------------------

@@ -24,12 +24,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AuditEvent",
     "Base",
+    "BillingContactRow",
     "Case",
     "Correction",
     "CreditAllocation",
     "Document",
     "DocumentLine",
+    "DocumentSending",
     "IdempotencyRecord",
+    "IssuerSettings",
     "Payment",
     "Reversal",
     "Series",
@@ -245,3 +248,43 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IssuerSettings(Base):
+    """Who issues the documents (one row, id 1; absent until an admin saves the settings)."""
+
+    __tablename__ = "issuer_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(320))
+    telephone: Mapped[str] = mapped_column(String(50))
+    vat_number: Mapped[str | None] = mapped_column(String(30))
+    vat_statement: Mapped[str] = mapped_column(Text)
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    remittance: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BillingContactRow(Base):
+    """A partner organisation's billing contact: where its documents go."""
+
+    __tablename__ = "billing_contacts"
+    organisation: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    finance_reference: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DocumentSending(Base):
+    """A document emailed: to whom, when, by whom, with which message id."""
+
+    __tablename__ = "document_sendings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(300))

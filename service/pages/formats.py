@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-__all__ = ["MINUS", "install", "long_date", "money", "options", "pence"]
+__all__ = ["MINUS", "change", "install", "long_date", "money", "options", "pence"]
 
 #: U+2212, the minus sign (a hyphen is not one).
 MINUS = "\u2212"
@@ -28,6 +28,12 @@ def money(value: Any) -> str:
     amount = _amount(value).quantize(Decimal("0.01"))
     text = f"£{abs(amount):,.2f}"
     return MINUS + text if amount < 0 else text
+
+
+def change(value: Any) -> str:
+    """A difference: like :func:`money`, with ``+`` before a rise (``+£101.19``)."""
+    text = money(value)
+    return "+" + text if text and _amount(value) > 0 else text
 
 
 def pence(value: int) -> str:
@@ -60,4 +66,6 @@ def install(environment: Environment) -> None:
     environment.filters["zip_self"] = lambda values: [(str(v), str(v)) for v in values]
     environment.filters["money"] = money
     environment.filters["pence"] = pence
+    environment.filters["change"] = change
+    environment.filters["change_pence"] = lambda value: change(Decimal(value).scaleb(-2))
     environment.filters["long_date"] = long_date

@@ -23,7 +23,7 @@ from service.accounts import AccountInvalid
 from service.http.problems import Rejected, flatten
 from service.ledger.errors import LedgerError
 
-__all__ = ["Form", "Invalid", "load"]
+__all__ = ["Form", "Invalid", "load", "load_query"]
 
 
 class Invalid(Exception):
@@ -50,6 +50,13 @@ class Form:
         for name in dates:
             form.anchors[name] = f"{name}-day"
         return form
+
+    def require(self, **messages: str) -> None:
+        """Record ``messages[field]`` for each field left empty (the Design System's "Enter
+        ..." wording, before the schema's)."""
+        for field, message in messages.items():
+            if not self.get(field):
+                self.error(field, message)
 
     def get(self, name: str, default: str = "") -> str:
         """The value typed for ``name``."""
@@ -93,7 +100,7 @@ class Form:
             if year < 1000:
                 raise ValueError
             return date(year, month, day).isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
             self.error(name, f"{label.capitalize()} must be a real date")
             return None
 
@@ -156,3 +163,14 @@ def load(schema: ma.Schema, data: Mapping[str, Any], form: Form,
         raise Invalid() from None
     form.check()
     return loaded
+
+
+def load_query(schema: ma.Schema, form: Form) -> Any:
+    """Load a page's query string (the non-empty values of ``form``) with ``schema``;
+    whatever it refuses is recorded on ``form`` and left out (the page shows the rest)."""
+    try:
+        return schema.load({k: v for k, v in form.values.items() if v})
+    except ma.ValidationError as error:
+        form.refuse(error, {"from_": "from"})
+        valid = error.valid_data if isinstance(error.valid_data, dict) else {}
+        return valid

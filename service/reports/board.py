@@ -23,14 +23,18 @@ from sqlalchemy.orm import Session
 
 import allocations
 import rules
+from rules import forecast as forecasting
 from service.ledger import payments
+from service.ledger.history import review_history
 from service.ledger.tables import Document
+from service.wire.answers import forecast_body
 
 __all__ = [
     "BoardReport",
     "board_report",
     "comparison_csv",
     "comparison_xlsx",
+    "forecast_json",
     "fund_rows",
     "pounds",
     "report_csv",
@@ -41,6 +45,7 @@ __all__ = [
 ]
 
 DHR_COLUMNS = ("billed", "invoiced", "credited", "paid", "outstanding")
+FORECAST_COLUMNS = ("low", "expected", "high")
 GBP_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
 
 
@@ -84,6 +89,8 @@ class BoardReport:
     arrangements: tuple[rules.Arrangement, ...]
     members: tuple[tuple[rules.Organisation, str], ...]
     ruleset: rules.Ruleset
+    forecast: forecasting.Forecast | None = None
+    forecast_note: str = ""
 
     def total(self, column: str) -> int:
         """The sum of a DHR column over the partners."""
@@ -118,7 +125,28 @@ def board_report(session: Session, ruleset: rules.Ruleset, year: str) -> BoardRe
                                                          or a.in_force.end > start))
     members = tuple((o, ruleset.kinds[o.kind].source) for o in ruleset.organisations_on(start)
                     if ruleset.statutory_on(o.id, start))
-    return BoardReport(year, start, end, partners, funds, arrangements, members, ruleset)
+    forecast, note = _next_year_forecast(session, ruleset, start)
+    return BoardReport(year, start, end, partners, funds, arrangements, members, ruleset,
+                       forecast, note)
+
+
+def _next_year_forecast(session: Session, ruleset: rules.Ruleset, start: date
+                        ) -> tuple[forecasting.Forecast | None, str]:
+    """The DHR forecast for the year after the report's, from the ledger's complete years; or
+    why there is none."""
+    following = forecasting.financial_year_of(date(start.year + 1, 4, 1))
+    try:
+        return forecasting.forecast_year(ruleset, following, history=review_history(session),
+                                         complete_before=date.today()), ""
+    except rules.RulesError as error:
+        return None, f"No DHR forecast for {following}: {error.message}."
+
+
+def forecast_json(report: BoardReport) -> dict[str, Any] | None:
+    """The report's DHR forecast as in ``POST /forecast/dhr`` (``None`` when there is none)."""
+    if report.forecast is None:
+        return None
+    return forecast_body(report.ruleset, report.forecast)
 
 
 def fund_rows(allocation: rules.FundAllocation) -> list[tuple[str, dict[str, int], int]]:
@@ -158,6 +186,8 @@ def report_json(report: BoardReport) -> dict[str, Any]:
                           "roles": [r.name for r in a.roles]} for a in report.arrangements],
         "membership": [{"organisation": o.id, "name": o.name, "kind": o.kind,
                         "source": source} for o, source in report.members],
+        "forecast": forecast_json(report),
+        "forecast_note": report.forecast_note,
     }
 
 
@@ -199,6 +229,14 @@ def report_csv(report: BoardReport) -> str:
                  for line in fund.result.lines]
         rows.append([section, "total", "Total", "total",
                      _text(allocations.to_minor(fund.result.allocated))])
+    if report.forecast is not None:
+        section = f"forecast:{report.forecast.year}"
+        for partner in report.forecast.partners:
+            name = report.ruleset.name_of(partner.organisation)
+            rows += [[section, partner.organisation, name, c, _text(getattr(partner, c))]
+                     for c in FORECAST_COLUMNS]
+        rows += [[section, "total", "Total", c, _text(int(getattr(report.forecast.total, c)))]
+                 for c in FORECAST_COLUMNS]
     return _csv(rows)
 
 
@@ -249,6 +287,12 @@ def report_xlsx(report: BoardReport) -> bytes:
                  pounds(total)] for r, lines, total in fund_rows(fund)]
         _sheet(workbook, f"Fund {fund.fund.id}"[:31], ["Recipient", "Name", *line_ids, "Total"],
                rows, 2)
+    if report.forecast is not None:
+        _sheet(workbook, f"DHR forecast {report.forecast.year}",
+               ["Organisation", "Name", "Low", "Expected", "High"],
+               [[p.organisation, report.ruleset.name_of(p.organisation),
+                 *(pounds(getattr(p, c)) for c in FORECAST_COLUMNS)]
+                for p in report.forecast.partners], 2)
     _sheet(workbook, "Membership", ["Organisation", "Name", "Kind", "Source"],
            [[o.id, o.name, o.kind, source] for o, source in report.members], 4)
     _sheet(workbook, "Arrangements", ["Arrangement", "Name", "Roles", "Source"],

@@ -7,13 +7,16 @@ same body. Money leaves as a decimal string with two places; fractions as ``"1/6
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import allocations
 import rules
 from allocations import format_money
+from rules.forecast import Forecast, Range
+from rules.paradoxes import against_followed
 from rules.periods import Period
 
 __all__ = [
@@ -22,10 +25,12 @@ __all__ = [
     "comparison_body",
     "dhr_request",
     "districts_body",
+    "forecast_body",
     "fund_allocation_body",
     "fund_body",
     "fund_reference",
     "organisations_body",
+    "warning_body",
 ]
 
 
@@ -146,25 +151,63 @@ def _health_role(arrangement: rules.Arrangement) -> str | None:
 
 def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
                          ) -> dict[str, Any]:
-    """The answer of ``POST /funds/allocate``: per recipient and per line."""
+    """The answer of ``POST /funds/allocate``: per recipient, per line (each amount explained),
+    per stage where the fund sets stages, and warnings where the fund follows another."""
     lines = result.result
-    per_line: dict[str, list[dict[str, str]]] = {}
-    for line in lines.lines:
-        for recipient, amount in zip(line.recipients, line.minor_shares, strict=True):
-            per_line.setdefault(str(recipient), []).append(
-                {"line": line.id, "amount": format_money(allocations.from_minor(amount))})
+    explained = result.explanations()
+    previous = result.followed.awards if result.followed is not None else None
     names = {line.id: line.name for line in result.fund.lines}
-    return {
+    recipients = []
+    for recipient, amount in result.awards.items():
+        row: dict[str, Any] = {
+            "recipient": recipient, "name": ruleset.name_of(recipient),
+            "amount": format_money(amount),
+            "lines": [_line_explained(e) for e in explained.get(recipient, ())]}
+        if previous is not None:
+            before = previous.get(recipient)
+            row["previous"] = format_money(before) if before is not None else None
+        if result.fund.stages:
+            row["stages"] = [_stage(stage) for stage in result.schedules.get(recipient, ())]
+        recipients.append(row)
+    body: dict[str, Any] = {
         "fund": result.fund.id, "name": result.fund.name, "year": result.fund.year,
         "currency": lines.total.currency.code,
         "total": format_money(lines.total), "allocated": format_money(lines.allocated),
         "unallocated": format_money(lines.unallocated),
-        "recipients": [{"recipient": str(r), "name": ruleset.name_of(str(r)),
-                        "amount": format_money(amount), "lines": per_line.get(str(r), [])}
-                       for r, amount in lines.recipients.items()],
-        "lines": [{"line": line.id, "name": names.get(line.id, ""), "kind": line.kind,
-                   "amount": format_money(line.amount)} for line in lines.lines],
+        "follows": result.fund.follows,
+        "recipients": recipients,
+        "lines": [_line_total(line, names.get(line.id, "")) for line in lines.lines],
     }
+    if result.followed is not None:
+        body["warnings"] = [
+            *(warning_body(ruleset, paradox) for paradox in against_followed(result)),
+            *({"kind": w.kind, "recipient": w.recipient, "detail": w.detail}
+              for w in rules.fund_warnings(result))]
+    return body
+
+
+def _line_explained(explanation: allocations.LineExplanation) -> dict[str, Any]:
+    return {"line": explanation.line, "amount": format_money(explanation.amount),
+            "fraction": _fraction(explanation.fraction), "floored": explanation.floored,
+            "capped": explanation.capped, "damped": explanation.damped,
+            "remainder_penny": explanation.remainder_penny, "held": explanation.held}
+
+
+def _stage(stage: rules.StagePayment) -> dict[str, Any]:
+    return {"stage": stage.stage, "amount": format_money(stage.amount),
+            "due": stage.due.isoformat(), "condition": stage.condition,
+            "remainder_penny": stage.remainder_penny}
+
+
+def _line_total(line: allocations.LineResult, name: str) -> dict[str, Any]:
+    total: dict[str, Any] = {"line": line.id, "name": name, "kind": line.kind,
+                             "amount": format_money(line.amount)}
+    if line.kind == "bids":
+        total["bids"] = [{"bid": award.bid.id, "recipient": str(award.bid.recipient),
+                          "requested": format_money(award.bid.amount),
+                          "approved": award.bid.approved, "awarded": format_money(award.awarded),
+                          "remainder_penny": award.remainder_penny} for award in line.bids]
+    return total
 
 
 def _rows(ruleset: rules.Ruleset, rows: tuple[rules.Row, ...], key: str) -> list[dict[str, str]]:
@@ -189,6 +232,56 @@ def comparison_body(base: rules.Ruleset, result: rules.Comparison) -> dict[str, 
         "recipients": _rows(scenario, result.recipients, "recipient"),
         "totals": {"base": format_money(totals.base), "scenario": format_money(totals.scenario),
                    "delta": format_money(totals.delta)},
+        "warnings": [warning_body(scenario, warning) for warning in result.warnings],
         "base": side(base, result.base_dhr, result.base_funds),
         "scenario": side(scenario, result.scenario_dhr, result.scenario_funds),
+    }
+
+
+def warning_body(ruleset: rules.Ruleset, warning: rules.Paradox) -> dict[str, Any]:
+    """A paradox warning: its kind, whom and which split it is about, and what happened."""
+    return {"kind": warning.kind, "recipient": warning.recipient,
+            "name": ruleset.name_of(warning.recipient), "line": warning.line,
+            "others": list(warning.others),
+            "base": format_money(allocations.from_minor(warning.base)),
+            "scenario": format_money(allocations.from_minor(warning.scenario)),
+            "detail": warning.describe(ruleset.name_of)}
+
+
+def _count(value: Fraction) -> str:
+    """A number of reviews: ``"2"``, ``"0.75"``, or ``"2/3"`` when no decimal is exact."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(decimal) == value:
+        return str(decimal)
+    return str(value)
+
+
+def _pence_range(value: Range) -> dict[str, str]:
+    return {key: format_money(allocations.from_minor(int(getattr(value, key))))
+            for key in ("low", "expected", "high")}
+
+
+def forecast_body(ruleset: rules.Ruleset, result: Forecast) -> dict[str, Any]:
+    """The answer of ``POST /forecast/dhr``: totals, every partner's figures, the reviews and
+    cost per review they rest on, and the parts of the year where membership changes."""
+    return {
+        "year": result.year, "from": result.start.isoformat(),
+        "to": (result.end - timedelta(days=1)).isoformat(), "currency": "GBP",
+        "total": format_money(allocations.from_minor(int(result.total.expected))),
+        "totals": _pence_range(result.total),
+        "cost_per_review": _pence_range(result.cost_per_review),
+        "reviews": [{"district": district, "name": ruleset.name_of(district),
+                     **{key: _count(getattr(count, key)) for key in ("low", "expected", "high")}}
+                    for district, count in result.reviews.items()],
+        "history_years": list(result.history_years),
+        "organisations": [{"organisation": p.organisation, "name": ruleset.name_of(p.organisation),
+                           "low": format_money(allocations.from_minor(p.low)),
+                           "expected": format_money(allocations.from_minor(p.expected)),
+                           "high": format_money(allocations.from_minor(p.high))}
+                          for p in result.partners],
+        "periods": [{"district": p.district, "from": p.start.isoformat(),
+                     "to": (p.end - timedelta(days=1)).isoformat(), "partners": list(p.partners)}
+                    for p in result.periods],
     }

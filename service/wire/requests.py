@@ -7,6 +7,8 @@ requests, where the rules report deeper problems with field paths.
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
 from typing import Any
 
 import marshmallow as ma
@@ -17,6 +19,7 @@ from service.wire.fields import SLUG_PATTERN, Day, Money, Reference, Slug, Stric
 __all__ = [
     "AgedDebtQuerySchema",
     "AuditQuerySchema",
+    "BillingContactSchema",
     "BillingRequestSchema",
     "CaseEditSchema",
     "CaseRequestSchema",
@@ -28,9 +31,12 @@ __all__ = [
     "CostRevisionSchema",
     "CostSchema",
     "DhrRequestSchema",
+    "ExportQuerySchema",
+    "ForecastRequestSchema",
     "FundRef",
     "FundRequestSchema",
     "InvoicesQuerySchema",
+    "IssuerSchema",
     "OrganisationsQuerySchema",
     "PaidRequestSchema",
     "PaymentRequestSchema",
@@ -180,6 +186,7 @@ class AgedDebtQuerySchema(Strict):
 class StatementQuerySchema(Strict):
     from_ = Day(data_key="from")
     to = Day()
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
 
 
 class AuditQuerySchema(Strict):
@@ -193,5 +200,107 @@ class ReportQuerySchema(Strict):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 
+class ReviewCount(fields.Field):  # type: ignore[type-arg]
+    """An expected number of reviews: a whole number, or a decimal string (``"1.5"``); never a
+    binary float."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={"oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 10000},
+            {"type": "string", "pattern": r"^[0-9]{1,5}(\.[0-9]{1,4})?$"}],
+            "example": 1}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ma.ValidationError("give a whole number of reviews or a decimal string such "
+                                     "as \"1.5\"")
+        if isinstance(value, int):
+            if not 0 <= value <= 10000:
+                raise ma.ValidationError("must be between 0 and 10000")
+            return Fraction(value)
+        if not re.fullmatch(r"[0-9]{1,5}(\.[0-9]{1,4})?", value):
+            raise ma.ValidationError("a decimal string of at most 5 digits and 4 places, "
+                                     "such as \"1.5\"")
+        return Fraction(value)
+
+
+class ForecastRequestSchema(Strict):
+    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+                         metadata={"example": "2026-27"})
+    reviews = fields.Dict(keys=Slug(), values=ReviewCount(), validate=validate.Length(max=500),
+                          metadata={"description": "expected reviews per district (default: "
+                                    "the ledger's yearly average; needs the viewer role)"})
+    cost_per_review = Money(metadata={"description": "default: the ledger's average cost of a "
+                                      "finished review (needs the viewer role)"})
+    health_bodies = fields.Dict(keys=Slug(), values=Slug(), validate=validate.Length(max=500),
+                                metadata={"description": "the health commissioner per district "
+                                          "where several cover it"})
+
+
 class CompareQuerySchema(Strict):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+# --- documents: issuer settings, billing contacts, the finance-system export ------------------
+
+#: One line of text: no control characters at all.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+#: Several lines: line breaks allowed, no other control characters.
+LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+
+def Text(max_length: int, *, lines: bool = False, required: bool = True,
+         **kwargs: Any) -> fields.String:
+    """A text field: not blank when required, at most ``max_length`` characters, and no control
+    characters (line breaks only where ``lines``)."""
+    checks = [validate.Length(min=1 if required else 0, max=max_length),
+              validate.Regexp(LINES if lines else ONE_LINE,
+                              error="must not contain control characters"
+                              + ("" if lines else " or line breaks"))]
+    if required:
+        checks.append(validate.Regexp(r"\S", error="must not be blank"))
+    return fields.String(required=required, validate=validate.And(*checks), **kwargs)
+
+
+def Email(**kwargs: Any) -> fields.Email:
+    """An email address (at most 320 characters)."""
+    return fields.Email(validate=validate.Length(max=320), **kwargs)
+
+
+class IssuerSchema(Strict):
+    """Who issues the documents."""
+
+    name = Text(200, metadata={"example": "Example County Council"})
+    address = Text(1000, lines=True, metadata={"example": "County Hall\nMatlock DE4 3AG"})
+    email = Email(required=True, metadata={"example": "csu.finance@example.gov.uk"})
+    telephone = Text(50, metadata={"example": "01629 000000"})
+    vat_number = Text(30, required=False, allow_none=True, load_default=None)
+    vat_statement = Text(500, lines=True, metadata={
+        "example": "Contributions between public bodies are outside the scope of VAT."})
+    payment_terms_days = fields.Integer(required=True, strict=True,
+                                        validate=validate.Range(min=0, max=365))
+    remittance = Text(1000, lines=True, metadata={
+        "example": "BACS: sort code 00-00-00, account 12345678"})
+
+
+class BillingContactSchema(Strict):
+    """Where a partner's documents go."""
+
+    name = Text(200, metadata={"example": "Accounts Payable"})
+    address = Text(1000, lines=True)
+    email = Email(allow_none=True, load_default=None)
+    finance_reference = Text(100, required=False, allow_none=True, load_default=None,
+                             metadata={"description": "their finance reference or PO number"})
+
+
+class ExportQuerySchema(Strict):
+    """The period (inclusive) and the file format of the finance-system export."""
+
+    from_ = Day(data_key="from", required=True)
+    to = Day(required=True)
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+    @ma.validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["from_"] > data["to"]:
+            raise ma.ValidationError("must not be before from", "to")

@@ -181,3 +181,14 @@ def test_even_split_equal_priority(total: Money, parties: list[str]) -> None:
 def test_zero_total_gives_zero_shares(weights: dict[str, Weight]) -> None:
     assume(weights)
     assert set(pence_of(split_by_weight("0.00", weights))) == {0}
+
+
+@given(strategies.money, strategies.weights())
+def test_explanations_are_each_partys_own_explanation(total: Money,
+                                                      weights: dict[str, Weight]) -> None:
+    """The explanations of a whole split (sentences cached per split shape and residue) are
+    exactly each party's explanation worked out on its own."""
+    allocation = split_by_weight(total, weights)
+    assert allocation.explanations() == tuple(allocation.explain(p) for p in allocation.parties)
+    again = split_by_weight(total, weights)
+    assert again.explanations() == allocation.explanations()

@@ -146,9 +146,10 @@ class MembershipChanges(RuleBasedStateMachine):
             # A scenario may end a fund's recipient: the file is then refused exactly where
             # allocating the fund is refused.
             assert all(path.startswith("funds.") for path, _ in invalid.problems)
-            fund = self.ruleset.fund("home-office-csf-2012-13")
-            with pytest.raises(rules.RulesError):
-                rules.allocate_fund(self.ruleset, fund)
+            for path, _ in invalid.problems:
+                fund = self.ruleset.fund(path.split(".")[1])
+                with pytest.raises(rules.RulesError):
+                    rules.allocate_fund(self.ruleset, fund)
 
 
 TestMembershipChanges = MembershipChanges.TestCase
@@ -231,3 +232,32 @@ def test_cached_resolution_equals_fresh_resolution(district: str, on: date,
     assume(on >= ARRANGEMENT.in_force.start)
     cached = partners_on(RULESET, ARRANGEMENT, place, on, health)
     assert cached == resolve_partners(RULESET, ARRANGEMENT, place, on, health)
+
+
+@settings(max_examples=min(settings().max_examples, 200))
+@given(st.lists(changes, max_size=4))
+def test_a_kept_scenario_is_the_scenario_built_afresh(change_list: list[dict[str, Any]]) -> None:
+    """The what-if reuses a recent identical scenario: equal to one built afresh, the same
+    object for the same changes, and refusals are refused again."""
+    from rules.scenarios import scenario_ruleset
+
+    try:
+        parsed = [rules.change_from_dict(c) for c in change_list]
+        fresh = rules.apply_changes(RULESET, parsed)
+    except rules.RulesError as refused:
+        with pytest.raises(type(refused)):
+            scenario_ruleset(RULESET, [rules.change_from_dict(c) for c in change_list])
+        return
+    kept = scenario_ruleset(RULESET, parsed)
+    assert kept == fresh
+    assert scenario_ruleset(RULESET, [rules.change_from_dict(c) for c in change_list]) is kept
+
+
+def test_scenarios_kept_are_bounded() -> None:
+    from rules import scenarios
+
+    for year in range(scenarios.SCENARIOS_KEPT * 2):
+        scenarios.scenario_ruleset(RULESET, [rules.change_from_dict(
+            {"op": "end-organisation", "organisation": "derbyshire-fire-rescue",
+             "date": f"{2020 + year}-04-01"})])
+    assert len(scenarios._SCENARIOS[RULESET]) == scenarios.SCENARIOS_KEPT

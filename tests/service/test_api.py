@@ -56,10 +56,15 @@ def test_fund_by_id_and_inline(client: FlaskClient) -> None:
     assert (body["total"], body["allocated"], body["unallocated"]) == (
         "322000.00", "322000.00", "0.00")
     amber = body["recipients"][0]
+    exact = {"floored": False, "capped": False, "damped": False, "remainder_penny": False,
+             "held": None}
     assert amber == {"recipient": "amber-valley-csp", "name": amber["name"],
-                     "amount": "23250.00",
-                     "lines": [{"line": "asb-officers", "amount": "15000.00"},
-                               {"line": "csp-programme", "amount": "8250.00"}]}
+                     "amount": "23250.00", "previous": None,
+                     "lines": [{"line": "asb-officers", "amount": "15000.00", "fraction": "1/8",
+                                **exact},
+                               {"line": "csp-programme", "amount": "8250.00", "fraction": "1/8",
+                                **exact}]}
+    assert body["follows"] == "home-office-csf-2011-12" and body["warnings"] == []
     definition = client.get("/api/v1/funds/home-office-csf-2012-13").get_json()
     inline = client.post("/api/v1/funds/allocate", json={"fund": definition})
     assert inline.status_code == 200
@@ -142,7 +147,9 @@ def test_districts_arrangements_funds(client: FlaskClient) -> None:
         "police-force", "police-authority", "county-council", "probation", "fire-rescue",
         "health-commissioner", "district-council"]
     funds = client.get("/api/v1/funds").get_json()["funds"]
-    assert [f["id"] for f in funds] == ["home-office-csf-2012-13"]
+    assert [f["id"] for f in funds] == [
+        "home-office-csf-2011-12", "home-office-csf-2012-13", "pcc-passported-2013-14",
+        "pcc-crime-prevention-bids-2013-14"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/arrangements/nope", "/api/v1/funds/nope",

@@ -84,6 +84,13 @@ MUTATIONS: dict[str, Callable[[Fund], None]] = {
     "unknown line field": _set(("lines", 0, "colour"), "blue"),
     "line amount as a JSON number": _set(("lines", 0, "amount"), 15000),
     "recipients not a list": _set(("recipients",), "amber-valley-csp"),
+    "follows not an id": _set(("follows",), "last year"),
+    "stages not a list": _set(("stages",), "80/20"),
+    "a stage without a due date": _set(("stages",), [{"id": "award", "percent": "100"}]),
+    "a stage percent as a float": _set(("stages",), [{"id": "award", "percent": 99.5,
+                                                      "due": "2013-04-30"}]),
+    "an unknown stage field": _set(("stages",), [{"id": "award", "percent": "100",
+                                                  "due": "2013-04-30", "colour": "blue"}]),
 }
 
 

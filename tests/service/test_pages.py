@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -277,3 +277,88 @@ def test_security_headers(ledger: Ledger) -> None:
     assert client.get("/cases").headers["Cache-Control"] == "no-store"
     assert client.get("/assets/govuk-frontend.min.css").status_code == 200
     assert client.get("/assets/fonts/bold-b542beb274-v2.woff2").status_code == 200
+
+
+_FIELDS = {
+    "/cases/new": ["reference", "district", "commissioned-day", "commissioned-month",
+                   "commissioned-year", "health_body"],
+    "/cases/DHR-FUZZ/costs": ["item", "amount", "incurred-day", "incurred-month",
+                              "incurred-year"],
+    "/cases/DHR-FUZZ/billing/preview": ["date-day", "date-month", "date-year"],
+    "/cases/DHR-FUZZ/billing": ["date"],
+    "/cases/DHR-FUZZ/rebill/preview": ["rebill-date-day", "rebill-date-month",
+                                       "rebill-date-year"],
+    "/cases/DHR-FUZZ/rebill": ["date"],
+    "/cases/DHR-FUZZ/costs/1": ["amount"],
+    "/payments": ["document", "date-day", "date-month", "date-year"],
+    "/calculator": ["district", "date-day", "date-month", "date-year", "cost-overview-author",
+                    "cost-panel-chair", "health_body"],
+    "/what-if": ["change", "arrangement", "contributor", "contribution-item", "percent", "cap",
+                 "ended", "end-day", "district", "date-day", "date-month", "date-year",
+                 "cost-overview-author", "fund", "fund-total", "format"],
+    "/admin/users": ["name", "email", "role"],
+    "/admin/users/1": ["role", "active"],
+    "/admin/tokens": ["name", "role"],
+}
+_VALUES = st.one_of(st.sampled_from(["", "0", "-1", "31", "2013", "1e9", "99999999999999",
+                                     "amber-valley", "high-peak", "overview-author", "1.005",
+                                     "£1,000", "INV-000001", "csv", "xlsx", "admin",
+                                     "contribution", "end-organisation", "fund-total",
+                                     "home-office-csf-2012-13", "2013-05-01", "../..", "\x00"]),
+                    st.text(max_size=40))
+
+
+def test_no_form_input_however_bad_gives_a_server_error(tmp_path_factory: pytest.TempPathFactory
+                                                        ) -> None:
+    from tests.service.conftest import make_ledger
+
+    ledger = make_ledger("sqlite", tmp_path_factory.mktemp("fuzz"), None)
+    client = ledger.sign_in("admin")
+    _form(client, "/cases/new", {"reference": "DHR-FUZZ", "district": "amber-valley",
+                                 "commissioned-day": "1", "commissioned-month": "11",
+                                 "commissioned-year": "2012"})
+    _form(client, "/cases/DHR-FUZZ/costs", {
+        "item": "overview-author", "amount": "4250", "incurred-day": "20",
+        "incurred-month": "4", "incurred-year": "2013"}, "/cases/DHR-FUZZ")
+    token = csrf_token(client, "/cases")
+
+    @settings(max_examples=300, deadline=None)  # each example is a full request
+    @given(st.sampled_from(sorted(_FIELDS)), st.data())
+    def post(path: str, data: st.DataObject) -> None:
+        form = {name: data.draw(_VALUES, label=name) for name in _FIELDS[path]}
+        response = client.post(path, data={"csrf_token": token, **form})
+        assert response.status_code < 500, (path, form, response.get_data(as_text=True)[:500])
+
+    try:
+        post()
+    finally:
+        ledger.dispose()
+
+
+def test_an_admin_manages_accounts_but_cannot_lock_themself_out(ledger: Ledger) -> None:
+    client = ledger.sign_in("admin")
+    status, _, html = _form(client, "/admin/users", {"name": "Pat", "email": "pat@example.org",
+                                                     "role": "finance"})
+    assert status == 201
+    found = re.search(r'id="one-time-password">([^<]+)<', html)
+    assert found
+    with ledger.app.extensions["apportion.db"].session() as session:
+        assert accounts.authenticate(session, "pat@example.org", found.group(1)).role == \
+            "finance"
+        session.commit()
+        pat = session.scalar(select(User.id).where(User.email == "pat@example.org"))
+        me = session.scalar(select(User.id).where(User.email == "admin@example.org"))
+    status, _, html = _form(client, "/admin/users", {"name": "", "email": "nope",
+                                                     "role": "finance"})
+    assert status == 400 and [h for h, _ in _summary(html)] == ["#email"]
+    status, _, html = _form(client, f"/admin/users/{me}", {"role": "viewer", "active": "yes"},
+                            "/admin/users")
+    assert status == 400 and _summary(html)[0][0] == f"#role-{me}"
+    status, location, _ = _form(client, f"/admin/users/{pat}", {"role": "finance",
+                                                                "active": "no"},
+                                "/admin/users")
+    assert (status, location) == (303, "/admin/users")
+    with ledger.app.extensions["apportion.db"].session() as session, \
+            pytest.raises(accounts.SignInRefused):
+        accounts.authenticate(session, "pat@example.org", found.group(1))
+    assert client.get("/admin/users").status_code == 200  # still an admin

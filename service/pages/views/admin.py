@@ -7,15 +7,18 @@ from typing import Any
 import flask
 
 from service import accounts
+from service.documents import settings as document_settings
 from service.http.context import current_ruleset, ledger_session
 from service.ledger import audit
 from service.ledger import tokens as ledger_tokens
 from service.ledger.errors import LedgerError, NotFound
-from service.pages.forms import Form
+from service.pages.forms import Form, Invalid, load
 from service.pages.views.accounting import actor
-from service.pages.views.common import blueprint, needs, page, write
+from service.pages.views.common import blueprint, needs, page, user, write
+from service.wire import requests as schemas
 
 _PAGE = 50
+ISSUER = schemas.IssuerSchema()
 
 
 def _users_page(form: Form, status: int = 200, created: dict[str, str] | None = None) -> Any:
@@ -50,10 +53,17 @@ def create_user() -> Any:
 def change_user(user_id: int) -> Any:
     """Change an account's role, or disable or enable it."""
     form = Form.posted(flask.request.form)
+    form.anchors.update(role=f"role-{user_id}", active=f"active-{user_id}")
     try:
         def run(session: Any) -> Any:
             account = accounts.find_user(session, user_id)
             active = form.get("active", "yes" if account.active else "no") == "yes"
+            me = user()
+            if me is not None and account.id == me.id and (
+                    not active or form.get("role", account.role) != "admin"):
+                raise accounts.AccountInvalid(
+                    "You cannot disable your own account or remove your own admin role: ask "
+                    "another administrator", "role")
             return accounts.update_user(session, account, form.get("role", account.role),
                                         active, actor())
         changed = write(run)
@@ -92,15 +102,53 @@ def create_token() -> Any:
                 roles=ledger_tokens.ROLES)
 
 
+_ISSUER_LABELS = {"name": "Name", "address": "Address", "email": "Email",
+                  "telephone": "Telephone", "vat_number": "VAT number",
+                  "vat_statement": "VAT statement", "payment_terms_days": "Payment terms",
+                  "remittance": "Remittance instructions"}
+
+
+def _settings_page(form: Form | None = None, status: int = 200) -> Any:
+    app = flask.current_app
+    issuer = document_settings.issuer(ledger_session())
+    if form is None:
+        form = Form({k: "" if v is None else str(v) for k, v in issuer.to_dict().items()})
+    return page("admin_settings.html", "Settings", status, form=form, ruleset=current_ruleset(),
+                ruleset_file=app.extensions["apportion.ruleset_origin"],
+                idle=app.config["SESSION_IDLE_MINUTES"])
+
+
 @blueprint.get("/admin/settings")
 @needs("admin")
 def settings() -> Any:
-    """What the service runs with: the rules, the session expiry."""
-    app = flask.current_app
-    ruleset = current_ruleset()
-    return page("admin_settings.html", "Settings", ruleset=ruleset,
-                ruleset_file=app.extensions["apportion.ruleset_origin"],
-                idle=app.config["SESSION_IDLE_MINUTES"])
+    """Who issues the documents (name, address, contact, VAT, payment terms, remittance), and
+    what the service runs with."""
+    return _settings_page()
+
+
+@blueprint.post("/admin/settings")
+@needs("admin")
+def save_settings() -> Any:
+    """Replace the issuer settings (audited)."""
+    form = Form.posted(flask.request.form)
+    form.labels.update(_ISSUER_LABELS)
+    form.require(name="Enter the issuer's name", address="Enter the issuer's postal address",
+                 email="Enter the email address documents are sent from",
+                 telephone="Enter a telephone number",
+                 vat_statement="Enter the VAT statement printed on documents",
+                 payment_terms_days="Enter the payment terms in days",
+                 remittance="Enter how partners should pay")
+    terms = form.get("payment_terms_days")
+    data: dict[str, Any] = {name: form.get(name) or None if name == "vat_number" else form.get(name)
+            for name in _ISSUER_LABELS}
+    data["payment_terms_days"] = int(terms) if terms.isdigit() and len(terms) < 6 else terms
+    try:
+        loaded = load(ISSUER, data, form)
+        write(lambda s: document_settings.save_issuer(s, loaded, actor()))
+    except Invalid:
+        return _settings_page(form, 400)
+    flask.flash("Issuer settings saved: new documents use them", "success")
+    return flask.redirect(flask.url_for("pages.settings"), 303)
 
 
 @blueprint.get("/admin/audit")

@@ -4,6 +4,7 @@ stored; each page loads its form with the API's request schema and calls the sam
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import flask
@@ -105,6 +106,9 @@ def funds() -> Any:
         fund = ruleset.fund(chosen, field="fund")
         allocation = wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
         allocation["source"] = fund.source
+        for row in allocation["recipients"]:
+            if row.get("previous") is not None:  # the change on the fund this one follows
+                row["change"] = Decimal(row["amount"]) - Decimal(row["previous"])
     title = f"Fund: {allocation['name']}" if allocation else "Funds"
     return page("funds.html", title, funds=list(ruleset.funds.values()), chosen=chosen,
                 allocation=allocation)

@@ -4,6 +4,7 @@ schema and calls the ledger's own function, in one transaction."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -13,12 +14,14 @@ from werkzeug.datastructures import MultiDict
 
 import allocations
 import rules
+from service.documents import sending
+from service.documents import settings as document_settings
 from service.http.context import current_ruleset, ledger_session
 from service.ledger import billing as ledger_billing
 from service.ledger import cases as casebook
 from service.ledger import payments as ledger_payments
 from service.ledger.errors import LedgerError, NotFound
-from service.pages.forms import Form, Invalid, load
+from service.pages.forms import Form, Invalid, load, load_query
 from service.pages.views.accounting import actor, financial_year, net_after
 from service.pages.views.common import blueprint, needs, page, write
 from service.wire import requests as schemas
@@ -29,6 +32,8 @@ REVISION = schemas.CostRevisionSchema()
 BILLING = schemas.BillingRequestSchema()
 REBILL = schemas.RebillRequestSchema()
 PAYMENT = schemas.PaymentRequestSchema()
+STATEMENT_QUERY = schemas.StatementQuerySchema()
+CONTACT = schemas.BillingContactSchema()
 STATUSES = ("open", "closed", "withdrawn")
 
 
@@ -337,28 +342,73 @@ def partners() -> Any:
     return page("partners.html", "Partners", rows=rows, names=names)
 
 
-@blueprint.get("/partners/<organisation>")
-@needs("viewer")
-def partner(organisation: str) -> Any:
-    """A partner's statement: its documents with what is paid and outstanding."""
+def _partner_page(organisation: str, contact_form: Form | None = None, status: int = 200
+                  ) -> Any:
     ruleset = current_ruleset()
     if organisation not in ruleset.organisations:
         raise NotFound(f"There is no partner {organisation!r}")
-    args = flask.request.args
-    form = Form({k: v for k, v in args.items()})
-    bounds: dict[str, date | None] = {"from": None, "to": None}
-    for key in ("from", "to"):
-        text = args.get(key, "").strip()
-        if text:
-            try:
-                bounds[key] = date.fromisoformat(text)
-            except ValueError:
-                form.error(key, f"Enter the {'start' if key == 'from' else 'end'} date as "
-                           "YYYY-MM-DD, for example 2013-04-01")
-    statement = ledger_payments.statement(ledger_session(), organisation, bounds["from"],
-                                          bounds["to"])
-    return page("partner.html", ruleset.name_of(organisation), 400 if form.errors else 200,
-                organisation=organisation, statement=statement, form=form, names=_names())
+    session = ledger_session()
+    query = Form({k: flask.request.args.get(k, "").strip() for k in ("from", "to")})
+    bounds = load_query(STATEMENT_QUERY, query)
+    statement = ledger_payments.statement(session, organisation, bounds.get("from_"),
+                                          bounds.get("to"))
+    contact = document_settings.contact(session, organisation)
+    if contact_form is None:
+        contact_form = Form({k: v or "" for k, v in contact.to_dict().items()}
+                            if contact else {})
+    return page("partner.html", ruleset.name_of(organisation),
+                400 if query.errors or contact_form.errors else status,
+                organisation=organisation, statement=statement,
+                form=query if query.errors else contact_form, query=query, contact=contact,
+                contact_form=contact_form, names=_names())
+
+
+@blueprint.get("/partners/<organisation>")
+@needs("viewer")
+def partner(organisation: str) -> Any:
+    """A partner: its statement and its billing contact."""
+    return _partner_page(organisation)
+
+
+@blueprint.post("/partners/<organisation>/billing-contact")
+@needs("finance")
+def billing_contact(organisation: str) -> Any:
+    """Set where the partner's invoices and credit notes go."""
+    form = Form.posted(flask.request.form, name="Name", address="Address", email="Email",
+                       finance_reference="Their finance reference")
+    if organisation not in current_ruleset().organisations:
+        raise NotFound(f"There is no partner {organisation!r}")
+    form.require(name="Enter the name invoices are addressed to",
+                 address="Enter the postal address")
+    try:
+        data = load(CONTACT, {"name": form.get("name"), "address": form.get("address"),
+                              "email": form.get("email") or None,
+                              "finance_reference": form.get("finance_reference") or None},
+                    form)
+        write(lambda s: document_settings.save_contact(s, organisation, data, actor()))
+    except Invalid:
+        return _partner_page(organisation, form, 400)
+    except LedgerError as error:
+        form.refuse(error, default="name")
+        return _partner_page(organisation, form, 400)
+    flask.flash("Billing contact saved", "success")
+    return flask.redirect(flask.url_for("pages.partner", organisation=organisation)
+                          + "#contact", 303)
+
+
+@blueprint.post("/cases/<path:reference>/documents/<number>/send")
+@needs("finance")
+def send_document(reference: str, number: str) -> Any:
+    """Email the document's PDF to the partner's billing contact (recorded and audited)."""
+    smtp_url = flask.current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
+    try:
+        sent = write(lambda s: sending.send_document(s, current_ruleset(), number, smtp_url,
+                                                     actor()))
+    except LedgerError as error:
+        flask.flash(f"{number} was not sent: {error.message}", "error")
+    else:
+        flask.flash(f"{number} sent to {sent['to']}", "success")
+    return flask.redirect(flask.url_for("pages.case", reference=reference) + "#documents", 303)
 
 
 @blueprint.get("/payments")

@@ -1,0 +1,305 @@
+"""Apportionment paradoxes between a base and a scenario result, in a policy officer's words.
+
+Largest-remainder rounding is within a penny of fair on every split, yet between two splits it
+can move pennies perversely. Each check compares one split (a fund line, a review's costs) under
+the base with the same split under the scenario, recipient by recipient, and only ever blames
+rounding: a recipient is warned about only when its *exact* share before rounding moved one way
+and its amount the other (or, for a new member, out of step with the others' exact shares).
+
+* ``alabama``: the pot grew, the recipient's share of the weights did not fall, its exact
+  share did not fall, yet its amount fell.
+* ``population``: the recipient's share of the weights rose and its exact share did not fall,
+  yet its amount fell (and the pot did not grow: that is Alabama).
+* ``new-member``: recipients joined or left the split; of the recipients untouched by that (on
+  both sides, same weight), one moved by a penny or more against the others beyond what their
+  exact shares did. The others are the untouched recipients it moved against.
+
+Laws (property-tested): no warning when every amount is its exact share on both sides (an
+exactly proportional change); the warnings do not depend on the order or the names of the
+recipients. Pure: amounts are integer minor units (pence), shares exact fractions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+import allocations
+from rules.dhr import Apportionment
+from rules.funds import FundAllocation
+
+__all__ = ["PARADOXES", "Paradox", "Part", "Split", "against_followed", "detect", "fund_splits",
+           "line_split", "review_split"]
+
+#: The kinds of warning, in the order they are reported for one split.
+PARADOXES = ("alabama", "population", "new-member")
+
+
+@attrs.frozen
+class Part:
+    """One recipient's part of a split.
+
+    Attributes:
+        recipient: the organisation or CSP id.
+        weight: its weight as the rules give it (``1`` where all are equal).
+        quota: its exact share before rounding, in pence.
+        amount: what it gets, in pence.
+    """
+
+    recipient: str
+    weight: Fraction
+    quota: Fraction
+    amount: int
+
+
+@attrs.frozen
+class Split:
+    """A pot shared among recipients: a fund line or a review's costs.
+
+    ``key`` matches the same split on the two sides; ``label`` names it in words
+    ("line 'Formula' of CSP grant 2024-25").
+    """
+
+    key: str
+    label: str
+    pot: int
+    parts: tuple[Part, ...]
+
+    @property
+    def by_recipient(self) -> dict[str, Part]:
+        """Recipient -> its part (several parts of one recipient are added up)."""
+        found: dict[str, Part] = {}
+        for part in self.parts:
+            seen = found.get(part.recipient)
+            found[part.recipient] = part if seen is None else Part(
+                part.recipient, seen.weight + part.weight, seen.quota + part.quota,
+                seen.amount + part.amount)
+        return found
+
+    @property
+    def total_weight(self) -> Fraction:
+        """The sum of the weights."""
+        return sum((part.weight for part in self.parts), Fraction(0))
+
+    def weight_share(self, recipient: str) -> Fraction:
+        """The recipient's weight over the total weight (``0`` when every weight is zero)."""
+        total = self.total_weight
+        part = self.by_recipient[recipient]
+        return part.weight / total if total else Fraction(0)
+
+
+@attrs.frozen
+class Paradox:
+    """A warning: ``recipient`` moved perversely on one split between base and scenario.
+
+    ``others`` are, for ``new-member``, the untouched recipients it moved against; ``joined``
+    and ``left`` the recipients that joined or left the split.
+    """
+
+    kind: str
+    line: str
+    label: str
+    recipient: str
+    base: int
+    scenario: int
+    base_pot: int
+    scenario_pot: int
+    base_share: Fraction
+    scenario_share: Fraction
+    base_quota: Fraction
+    scenario_quota: Fraction
+    others: tuple[str, ...] = ()
+    joined: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+    gains: bool = False
+
+    @property
+    def pennies(self) -> int:
+        """How much the recipient's amount moved (negative: it lost)."""
+        return self.scenario - self.base
+
+    def describe(self, name_of: Callable[[str], str] = str) -> str:
+        """The warning in words, with ``name_of`` turning ids into names."""
+        who = name_of(self.recipient)
+        moved = f"{_pounds(self.base)} to {_pounds(self.scenario)}"
+        exact = (f"its exact share before rounding to the penny went from "
+                 f"{_exact(self.base_quota)} to {_exact(self.scenario_quota)}")
+        if self.kind == "alabama":
+            return (f"{who} gets {_pence(-self.pennies)} less on {self.label} ({moved}) although "
+                    f"the pot grows from {_pounds(self.base_pot)} to "
+                    f"{_pounds(self.scenario_pot)} and its share of the weights does not fall "
+                    f"({_share(self.base_share)} to {_share(self.scenario_share)}); {exact}. "
+                    "This is the Alabama paradox of largest-remainder rounding.")
+        if self.kind == "population":
+            return (f"{who} gets {_pence(-self.pennies)} less on {self.label} ({moved}) although "
+                    f"its share of the weights rises from {_share(self.base_share)} to "
+                    f"{_share(self.scenario_share)} (pot {_pounds(self.base_pot)} to "
+                    f"{_pounds(self.scenario_pot)}); {exact}. "
+                    "This is the population paradox of largest-remainder rounding.")
+        change = []
+        if self.joined:
+            change.append(f"{_names(self.joined, name_of)} joined")
+        if self.left:
+            change.append(f"{_names(self.left, name_of)} left")
+        more_or_less = "more" if self.gains else "less"
+        return (f"{who} gets a penny {more_or_less} against {_names(self.others, name_of)} on "
+                f"{self.label}: {who} goes from {moved} while {exact}. None of them is part "
+                f"of the change ({' and '.join(change)}) and their weights are unchanged, so "
+                "their amounts should have kept in step with their exact shares; rounding "
+                "alone moved the penny. This is the new-member paradox of largest-remainder "
+                "rounding.")
+
+
+def _pounds(pence: int) -> str:
+    return "£" + allocations.format_money(allocations.from_minor(pence))
+
+
+def _pence(pence: int) -> str:
+    return f"{pence}p" if abs(pence) < 100 else _pounds(pence)
+
+
+def _exact(quota: Fraction) -> str:
+    """An exact share in pounds to four places (display only: never money arithmetic)."""
+    value = (Decimal(quota.numerator) / Decimal(quota.denominator) / 100).quantize(
+        Decimal("0.0001"))
+    return f"£{value:,}"
+
+
+def _share(share: Fraction) -> str:
+    percent = (Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(
+        Decimal("0.01"))
+    return f"{share} ({percent}%)" if share.denominator != 1 else f"{share} (100%)"
+
+
+def _names(ids: Iterable[str], name_of: Callable[[str], str]) -> str:
+    names = [name_of(i) for i in ids]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def detect(base: Sequence[Split], scenario: Sequence[Split]) -> tuple[Paradox, ...]:
+    """The paradoxes between each base split and the scenario split with the same key.
+
+    Reported split by split (base order), then by kind, then in the base split's recipient
+    order (the order is for reading only: the set of warnings does not depend on it).
+    """
+    scenario_by_key = {split.key: split for split in scenario}
+    found: list[Paradox] = []
+    for before in base:
+        after = scenario_by_key.get(before.key)
+        if after is not None:
+            found += _rounding_losses(before, after)
+            found += _new_members(before, after)
+    return tuple(found)
+
+
+def _paradox(kind: str, before: Split, after: Split, recipient: str, **extra: object
+             ) -> Paradox:
+    old, new = before.by_recipient[recipient], after.by_recipient[recipient]
+    return Paradox(kind, before.key, after.label, recipient, old.amount, new.amount, before.pot,
+                   after.pot, before.weight_share(recipient), after.weight_share(recipient),
+                   old.quota, new.quota, **extra)  # type: ignore[arg-type]
+
+
+def _rounding_losses(before: Split, after: Split) -> list[Paradox]:
+    old_parts, new_parts = before.by_recipient, after.by_recipient
+    alabama, population = [], []
+    for recipient, old in old_parts.items():
+        new = new_parts.get(recipient)
+        if new is None or new.amount >= old.amount or new.quota < old.quota:
+            continue
+        old_share, new_share = before.weight_share(recipient), after.weight_share(recipient)
+        if after.pot > before.pot and new_share >= old_share:
+            alabama.append(_paradox("alabama", before, after, recipient))
+        elif new_share > old_share:
+            population.append(_paradox("population", before, after, recipient))
+    return alabama + population
+
+
+def _new_members(before: Split, after: Split) -> list[Paradox]:
+    old_parts, new_parts = before.by_recipient, after.by_recipient
+    joined = tuple(r for r in new_parts if r not in old_parts)
+    left = tuple(r for r in old_parts if r not in new_parts)
+    if not joined and not left:
+        return []
+    untouched = [r for r, old in old_parts.items()
+                 if r in new_parts and new_parts[r].weight == old.weight]
+    if len(untouched) < 2:
+        return []
+    # What rounding did to each: its change in pence beyond the change in its exact share.
+    rounding = {r: (new_parts[r].amount - old_parts[r].amount)
+                - (new_parts[r].quota - old_parts[r].quota) for r in untouched}
+    reference = _middle(rounding.values())
+    found = []
+    for recipient in untouched:
+        offset = rounding[recipient] - reference
+        if abs(offset) < 1:
+            continue
+        others = tuple(r for r in untouched
+                       if (offset > 0 and rounding[recipient] - rounding[r] >= 1)
+                       or (offset < 0 and rounding[r] - rounding[recipient] >= 1))
+        found.append(_paradox("new-member", before, after, recipient, others=others,
+                              joined=joined, left=left, gains=offset > 0))
+    return found
+
+
+def _middle(values: Iterable[Fraction]) -> Fraction:
+    """The median; of two middle values the one nearer zero (then the lower one)."""
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[half]
+    return min(ordered[half - 1], ordered[half], key=lambda value: (abs(value), value))
+
+
+
+# --- the splits of results ----------------------------------------------------------------------
+
+def line_split(line: allocations.LineResult, key: str, label: str) -> Split | None:
+    """A fund line as a split (``None`` for a line that gave nobody anything)."""
+    if not line.recipients:
+        return None
+    quotas = (tuple(Fraction(n, line.quota_denominator) for n in line.quota_numerators)
+              if line.quota_numerators else tuple(Fraction(a) for a in line.minor_shares))
+    weights = line.weights or (Fraction(1),) * len(line.recipients)
+    parts = tuple(Part(str(r), w, q, a) for r, w, q, a in zip(
+        line.recipients, weights, quotas, line.minor_shares, strict=True))
+    return Split(key, label, allocations.to_minor(line.amount), parts)
+
+
+def fund_splits(allocation: FundAllocation, prefix: str = "") -> tuple[Split, ...]:
+    """A fund allocation's lines as splits keyed ``prefix + line id``."""
+    names = {line.id: line.name for line in allocation.fund.lines}
+    fund = allocation.fund.name or allocation.fund.id
+    splits = (line_split(line, prefix + line.id,
+                         f"line '{names.get(line.id) or line.id}' of {fund}")
+              for line in allocation.result.lines)
+    return tuple(split for split in splits if split is not None)
+
+
+def review_split(result: Apportionment, key: str, label: str) -> Split:
+    """A review's split among the partners (contributions taken before it are not split)."""
+    pot = sum(allocations.to_minor(share.amount) for share in result.shares
+              if share.fraction is not None)
+    parts = []
+    for share in result.shares:
+        if share.fraction is None:
+            continue
+        role = result.arrangement.role(share.role)
+        weight = role.weight if role is not None else Fraction(1)
+        parts.append(Part(share.organisation, Fraction(weight), pot * share.fraction,
+                          allocations.to_minor(share.amount)))
+    return Split(key, label, pot, tuple(parts))
+
+
+def against_followed(allocation: FundAllocation) -> tuple[Paradox, ...]:
+    """The paradoxes of a fund's allocation against the fund it follows, line by line (lines
+    with the same id): a recipient that lost on a line while its pot grew and its weight share
+    held, and so on. Nothing when the fund follows none."""
+    if allocation.followed is None:
+        return ()
+    return detect(fund_splits(allocation.followed), fund_splits(allocation))

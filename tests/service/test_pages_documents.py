@@ -1,0 +1,85 @@
+"""The documents on the pages through Flask's test client: a partner's billing contact, a
+document's PDF and sending it, the issuer settings."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from tests.mailbox import Mailbox
+from tests.service.conftest import Ledger, csrf_token
+
+
+def _post(client: FlaskClient, path: str, data: dict[str, str], page: str
+          ) -> tuple[int, str, str]:
+    response = client.post(path, data={"csrf_token": csrf_token(client, page), **data})
+    return response.status_code, response.headers.get("Location", ""), response.get_data(
+        as_text=True)
+
+
+def _billed_case(client: FlaskClient, reference: str = "DHR-2013-02") -> list[str]:
+    _post(client, "/cases/new", {"reference": reference, "district": "amber-valley",
+                                 "commissioned-day": "1", "commissioned-month": "11",
+                                 "commissioned-year": "2012"}, "/cases/new")
+    _post(client, f"/cases/{reference}/costs", {
+        "item": "overview-author", "amount": "4250.00", "incurred-day": "20",
+        "incurred-month": "4", "incurred-year": "2013"}, f"/cases/{reference}")
+    status, _, _ = _post(client, f"/cases/{reference}/billing", {"date": "2013-05-01"},
+                         f"/cases/{reference}")
+    assert status == 303
+    return sorted(set(re.findall(r"INV-\d{6}", client.get(f"/cases/{reference}").get_data(
+        as_text=True))))
+
+
+ISSUER = {"name": "Derbyshire County Council", "address": "County Hall\nMatlock",
+          "email": "csu@example.gov.uk", "telephone": "01629 000000", "vat_number": "",
+          "vat_statement": "Outside the scope of VAT.", "remittance": "BACS 00-00-00 12345678"}
+
+
+def test_billing_contact_send_and_pdf(ledger: Ledger, mailbox: Mailbox) -> None:
+    ledger.app.config["SMTP_URL"] = mailbox.url
+    client = ledger.sign_in("finance")
+    first = _billed_case(client)[0]
+    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+                                "/cases/DHR-2013-02")
+    assert status == 303
+    page = client.get(location).get_data(as_text=True)
+    assert "has no billing contact with an email address" in page and not mailbox.received
+    status, _, html = _post(client, "/partners/derbyshire-constabulary/billing-contact", {
+        "name": "Accounts Payable", "address": "Butterley Hall\nRipley", "email": "not-an-email",
+        "finance_reference": "PO 99"}, "/partners/derbyshire-constabulary")
+    assert status == 400 and 'href="#email"' in html and "Butterley Hall" in html
+    status, location, _ = _post(client, "/partners/derbyshire-constabulary/billing-contact", {
+        "name": "Accounts Payable", "address": "Butterley Hall\nRipley",
+        "email": "ap@police.example", "finance_reference": "PO 99"},
+        "/partners/derbyshire-constabulary")
+    assert status == 303
+    assert "ap@police.example" in client.get(location).get_data(as_text=True)
+    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+                                "/cases/DHR-2013-02")
+    assert "no email address to send from" in client.get(location).get_data(as_text=True)
+    admin = ledger.sign_in("admin")
+    status, _, _ = _post(admin, "/admin/settings", ISSUER | {"payment_terms_days": "30"},
+                         "/admin/settings")
+    assert status == 303
+    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+                                "/cases/DHR-2013-02")
+    sent = client.get(location).get_data(as_text=True)
+    assert f"{first} sent to ap@police.example" in sent, re.findall(
+        r"govuk-notification-banner__heading\">(.*?)<", sent, re.S)
+    assert [r.recipients for r in mailbox.received] == [["ap@police.example"]]
+    pdf = client.get(f"/api/v1/invoices/{first}/pdf")  # the page's link, with the session
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_issuer_settings_are_kept_and_checked(ledger: Ledger) -> None:
+    client = ledger.sign_in("admin")
+    fields = ISSUER | {"payment_terms_days": "thirty"}
+    status, _, html = _post(client, "/admin/settings", fields, "/admin/settings")
+    assert status == 400 and 'href="#payment_terms_days"' in html and "County Hall" in html
+    status, location, _ = _post(client, "/admin/settings",
+                                fields | {"payment_terms_days": "28"}, "/admin/settings")
+    assert (status, location) == (303, "/admin/settings")
+    assert 'value="28"' in client.get("/admin/settings").get_data(as_text=True)
+    assert ledger.sign_in("finance").get("/admin/settings").status_code == 403
