@@ -217,16 +217,6 @@ def invoices(**query: Any) -> Any:
     return {"invoices": payments.list_documents(ledger_session(), **query)}
 
 
-@blp.route("/invoices/<number>")
-@blp.guarded("viewer")
-@auth.requires("viewer")
-@blp.alt_response(200, schema=schemas.DocumentSchema, description="The document")
-def invoice(number: str) -> Any:
-    """One invoice or credit note, with what is paid, credited and outstanding."""
-    session = ledger_session()
-    return payments.document_body(session, payments.find_document(session, number))
-
-
 @blp.route("/invoices/<number>/payments", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")

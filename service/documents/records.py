@@ -92,7 +92,7 @@ def _derived_lines(session: Session, row: DocumentRow, reference: str) -> list[L
 def _document(session: Session, names: dict[str, str], issuer: Issuer, row: DocumentRow,
               reference: str) -> Document:
     body = payments.document_body(session, row)
-    lines = () if body.get("lines") else tuple(_derived_lines(session, row, reference))
+    lines = tuple(_derived_lines(session, row, reference))  # per tranche, as issued
     return Document.from_body(body, names, issuer, lines)
 
 
