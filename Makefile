@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve assets test tools lint typecheck bench bench-paradoxes bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents bench-reads bench-billing bench-allocation bench-memory clean
+.PHONY: serve assets test tools lint typecheck bench bench-paradoxes bench-split bench-whatif bench-service bench-ledger bench-reports bench-documents bench-reads bench-billing bench-allocation bench-memory bench-funds clean
 
 $(STAMP): setup.cfg pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ tools:
 test: lint typecheck tools
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-paradoxes bench-documents bench-reads bench-billing bench-allocation bench-memory
+bench: bench-split bench-whatif bench-service bench-ledger bench-reports bench-paradoxes bench-documents bench-reads bench-billing bench-allocation bench-memory bench-funds
 
 bench-documents: $(STAMP)
 	$(BIN)/python benchmarks/documents.py
@@ -52,6 +52,9 @@ bench-memory: $(STAMP)
 
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/reports.py
+
+bench-funds: $(STAMP)
+	$(BIN)/python benchmarks/funds.py
 
 bench-split: $(STAMP)
 	$(BIN)/python benchmarks/split.py

@@ -5,7 +5,10 @@ to a bare Flask endpoint returning an answer of the same size under the same gun
 app (benchmarks/bare_app.py) is served with the same settings
 (:func:`service.cli.server.gunicorn_options`). Both answer bodies are checked to be the same
 size. wrk (Debian's package) loads them in alternate rounds in the same run; the figure is the
-ratio of median requests per second, with each side's spread. Target: >= 0.9.
+ratio of median requests per second, with each side's spread. On a busy machine requests per
+second swing with the neighbours' load, so the CPU time the server processes spend per request
+(Linux: /proc) is printed too, with its ratio (bare / ours: the throughput ratio when the
+servers are CPU-bound). Target: >= 0.9.
 
     python benchmarks/service.py [--rounds 5] [--seconds 4] [--workers 2] [--port 8200]
 """
@@ -47,13 +50,34 @@ def wait_for(server: subprocess.Popen[bytes], url: str) -> bytes:
             time.sleep(0.2)
 
 
-def load(url: str, script: Path, seconds: int, connections: int) -> float:
+def cpu_seconds(master: int) -> float:
+    """User and system CPU time of a server: its master and its worker processes."""
+    pids = [master]
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load(url: str, script: Path, seconds: int, connections: int, server: int | None = None
+         ) -> tuple[float, float]:
+    """Requests per second, and the server's CPU seconds per request (0 without /proc)."""
+    before = cpu_seconds(server) if server and Path("/proc").is_dir() else 0.0
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script),
                           url], capture_output=True, text=True, check=True).stdout
+    after = cpu_seconds(server) if server and Path("/proc").is_dir() else 0.0
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"errors under load:\n{out}")
     line = next(line for line in out.splitlines() if line.startswith("Requests/sec"))
-    return float(line.split()[1])
+    done = next(int(line.split()[0]) for line in out.splitlines() if "requests in" in line)
+    return float(line.split()[1]), (after - before) / max(1, done)
 
 
 def spread(values: list[float]) -> str:
@@ -91,9 +115,14 @@ def main() -> None:
             load(our_url, script, 2, args.connections)  # warm up both
             load(bare_url, script, 2, args.connections)
             apportion, baseline, ratios = [], [], []
+            our_cpu, bare_cpu = [], []
             for _ in range(args.rounds):
-                apportion.append(load(our_url, script, args.seconds, args.connections))
-                baseline.append(load(bare_url, script, args.seconds, args.connections))
+                rate, cpu = load(our_url, script, args.seconds, args.connections, ours.pid)
+                apportion.append(rate)
+                our_cpu.append(cpu)
+                rate, cpu = load(bare_url, script, args.seconds, args.connections, bare.pid)
+                baseline.append(rate)
+                bare_cpu.append(cpu)
                 ratios.append(apportion[-1] / baseline[-1])
         finally:
             for server in (ours, bare):
@@ -106,6 +135,14 @@ def main() -> None:
     ratio = statistics.median(apportion) / statistics.median(baseline)
     print(f"  ratio {ratio:.2f} (per round: min {min(ratios):.2f}, max {max(ratios):.2f}); "
           f"target >= {TARGET}: {'met' if ratio >= TARGET else 'NOT met'}")
+    if any(our_cpu):
+        cpu_ratios = [b / a for a, b in zip(our_cpu, bare_cpu, strict=True) if a]
+        mine, theirs = statistics.median(our_cpu), statistics.median(bare_cpu)
+        print(f"  server CPU per request: apportion {mine * 1e6:.0f} us "
+              f"[{min(our_cpu) * 1e6:.0f}-{max(our_cpu) * 1e6:.0f}], bare {theirs * 1e6:.0f} us "
+              f"[{min(bare_cpu) * 1e6:.0f}-{max(bare_cpu) * 1e6:.0f}]; ratio bare/apportion "
+              f"{theirs / mine:.2f} (per round {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); "
+              f"target >= {TARGET}: {'met' if theirs / mine >= TARGET else 'NOT met'}")
 
 
 if __name__ == "__main__":

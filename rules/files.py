@@ -334,7 +334,8 @@ def _stages(value: object, path: str, problems: Problems) -> tuple[StageRule, ..
 
 def _fund(fund_id: str, value: object, path: str, problems: Problems) -> Fund:
     reader = Reader(value, path, problems, {"id", "name", "year", "total", "recipients", "lines",
-                                             "source", "currency", "follows", "stages"})
+                                             "source", "currency", "follows", "stages",
+                                             "funder"})
     reader.get("currency", one_of(("GBP",)), required=False)
     year = reader.get("year", text, "") or ""
     if year:
@@ -364,7 +365,8 @@ def _fund(fund_id: str, value: object, path: str, problems: Problems) -> Fund:
     return Fund(fund_id, reader.get("name", text, "") or "", year or "2000-01",
                 reader.get("total", money, allocations.zero()) or allocations.zero(),
                 recipients, tuple(lines), reader.get("source", text, "", required=False) or "",
-                reader.get("follows", slug, required=False), stages)
+                reader.get("follows", slug, required=False), stages,
+                reader.get("funder", slug, required=False))
 
 
 def fund_from_dict(data: object, path: str = "fund") -> Fund:

@@ -108,7 +108,10 @@ class FundLine:
 
 @attrs.frozen
 class Fund:
-    """A total for a financial year (``"2012-13"``) with ordered lines, maybe stages."""
+    """A total for a financial year (``"2012-13"``) with ordered lines, maybe stages.
+
+    ``funder`` is the organisation that pays it (the funding organisation of open data).
+    """
 
     id: str
     name: str
@@ -119,6 +122,7 @@ class Fund:
     source: str = ""
     follows: str | None = None
     stages: tuple[StageRule, ...] = ()
+    funder: str | None = None
 
 
 @attrs.frozen

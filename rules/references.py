@@ -76,6 +76,9 @@ def check_references(ruleset: Ruleset, problems: Problems) -> None:
         for key in weight_set.values:
             if key not in csps and key not in orgs and key not in ruleset.districts:
                 problems.add(f"weights.{weight_set.id}.values.{key}", "unknown id")
+    for fund in ruleset.funds.values():
+        if fund.funder is not None and fund.funder not in orgs:
+            problems.add(f"funds.{fund.id}.funder", f"unknown organisation {fund.funder!r}")
     reported: set[tuple[str, str]] = set()
     for fund in ruleset.funds.values():
         try:

@@ -66,7 +66,8 @@ def fund_to_dict(fund: Fund) -> dict[str, Any]:
                       "due": stage.due.isoformat(), "condition": stage.condition})
               for stage in fund.stages]
     return _clean({"name": fund.name, "year": fund.year, "total": _money_out(fund.total),
-                   "recipients": list(fund.recipients), "follows": fund.follows, "lines": lines,
+                   "recipients": list(fund.recipients), "follows": fund.follows,
+                   "funder": fund.funder, "lines": lines,
                    "stages": stages, "source": fund.source})
 
 

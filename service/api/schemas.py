@@ -20,6 +20,9 @@ __all__ = [
     "ArrangementsSchema",
     "AuditEventSchema",
     "AuditSchema",
+    "AwardSchema",
+    "AwardStageSchema",
+    "AwardsSchema",
     "BoardReportSchema",
     "CaseSchema",
     "CasesSchema",
@@ -50,12 +53,15 @@ __all__ = [
     "PeriodSchema",
     "ProblemSchema",
     "RecipientSchema",
+    "RecoveryEntrySchema",
+    "RecoverySchema",
     "ReversalSchema",
     "RoleSchema",
     "RowSchema",
     "SentSchema",
     "ShareSchema",
     "SideSchema",
+    "StagePaymentSchema",
     "StatementSchema",
     "TotalsSchema",
     "TrancheSchema",
@@ -127,6 +133,7 @@ class InlineFundSchema(Strict):
     source = fields.String(validate=validate.Length(max=2000))
     currency = fields.String(validate=validate.OneOf(["GBP"]))
     follows = Slug(allow_none=True, metadata={"description": "the fund this one follows"})
+    funder = Slug(allow_none=True, metadata={"description": "the organisation paying the fund"})
     stages = fields.List(fields.Nested(StageSchema), allow_none=True,
                          validate=validate.Length(min=1, max=20),
                          metadata={"description": "payment stages; percentages sum to 100"})
@@ -231,6 +238,9 @@ class FundSchema(ma.Schema):
     recipients = fields.List(fields.String(), required=True)
     lines = fields.List(fields.Dict(), required=True)
     source = fields.String()
+    follows = fields.String(metadata={"description": "the fund this one follows"})
+    funder = fields.String(metadata={"description": "the organisation paying the fund"})
+    stages = fields.List(fields.Dict(), metadata={"description": "payment stages"})
 
 
 class FundsSchema(ma.Schema):
@@ -644,3 +654,59 @@ class DocumentAnswerSchema(ma.Schema):
     status = fields.String(required=True)
     lines = fields.List(fields.Nested(LineAnswerSchema))
     sent = fields.List(fields.Nested(SentSchema), required=True)
+
+
+class AwardStageSchema(ma.Schema):
+    stage = fields.String(required=True)
+    amount = fields.String(required=True)
+    due = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["payable", "awaiting-condition", "condition-not-met", "paid"]))
+    paid_on = fields.Date(allow_none=True, required=True)
+    condition = fields.String()
+    condition_met = fields.Boolean(allow_none=True)
+    condition_date = fields.Date(allow_none=True)
+    condition_note = fields.String(allow_none=True)
+
+
+class RecoveryEntrySchema(ma.Schema):
+    number = fields.String(required=True)
+    amount = fields.String(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
+class AwardSchema(ma.Schema):
+    number = fields.String(required=True)
+    fund = fields.String(required=True)
+    year = fields.String(required=True)
+    recipient = fields.String(required=True)
+    amount = fields.String(required=True)
+    awarded = fields.Date(required=True)
+    stages = fields.List(fields.Nested(AwardStageSchema), required=True)
+    paid = fields.String(required=True)
+    recovered = fields.String(required=True)
+    net_paid = fields.String(required=True)
+    to_pay = fields.String(required=True)
+    recoveries = fields.List(fields.Nested(RecoveryEntrySchema), required=True)
+
+
+class AwardsSchema(ma.Schema):
+    awards = fields.List(fields.Nested(AwardSchema), required=True)
+
+
+class StagePaymentSchema(ma.Schema):
+    award = fields.String(required=True)
+    stage = fields.String(required=True)
+    amount = fields.String(required=True)
+    date = fields.Date(required=True)
+    paid = fields.String(required=True)
+    to_pay = fields.String(required=True)
+
+
+class RecoverySchema(ma.Schema):
+    number = fields.String(required=True)
+    award = fields.String(required=True)
+    amount = fields.String(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True)

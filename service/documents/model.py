@@ -138,6 +138,7 @@ class Document:
     lines: tuple[Line, ...]
     corrects: tuple[str, ...] = ()
     on_behalf_of: Party | None = None
+    credited: int = 0
 
     @property
     def is_credit(self) -> bool:
@@ -156,7 +157,8 @@ class Document:
 
         ``names`` maps organisation ids to names. Fields the ledger does not (yet) answer are
         derived: ``due`` from the issuer's payment terms, ``paid``/``outstanding`` from the
-        status, ``lines`` from ``lines`` given here.
+        status, ``credited`` (credit notes set against it) as none, ``lines`` from ``lines``
+        given here.
         """
         issued = date.fromisoformat(body["issued"])
         amount = pence(body["amount"])
@@ -180,7 +182,8 @@ class Document:
             lines=tuple(lines) if lines else tuple(
                 Line.from_body(line, case) for line in body.get("lines") or ()),
             corrects=tuple(str(n) for n in corrects),
-            on_behalf_of=Party(behalf, names.get(behalf, behalf)) if behalf else None)
+            on_behalf_of=Party(behalf, names.get(behalf, behalf)) if behalf else None,
+            credited=pence(body.get("credited")))
 
 
 @attrs.frozen

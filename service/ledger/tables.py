@@ -23,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AuditEvent",
+    "Award",
+    "AwardStage",
     "Base",
     "BillingContactRow",
     "Case",
@@ -34,6 +36,7 @@ __all__ = [
     "IdempotencyRecord",
     "IssuerSettings",
     "Payment",
+    "Recovery",
     "Reversal",
     "Series",
     "SignInFailure",
@@ -288,3 +291,48 @@ class DocumentSending(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str] = mapped_column(String(300))
+
+
+class Award(Base):
+    """A grant to one recipient from a fund's committed allocation (``amount`` in pence)."""
+
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("fund", "recipient", name="uq_awards_fund_recipient"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    fund: Mapped[str] = mapped_column(String(100), index=True)
+    year: Mapped[str] = mapped_column(String(7))
+    recipient: Mapped[str] = mapped_column(String(100), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    awarded_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AwardStage(Base):
+    """One payment stage of an award: due date, condition (and whether it was met), payment."""
+
+    __tablename__ = "award_stages"
+    __table_args__ = (UniqueConstraint("award_id", "stage", name="uq_award_stages_stage"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    due: Mapped[date] = mapped_column(Date)
+    condition: Mapped[str | None] = mapped_column(Text)
+    condition_met: Mapped[bool | None] = mapped_column(Boolean)
+    condition_on: Mapped[date | None] = mapped_column(Date)
+    condition_note: Mapped[str | None] = mapped_column(Text)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Recovery(Base):
+    """Underspend clawed back from an award's recipient: a numbered recovery document."""
+
+    __tablename__ = "recoveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    recovered_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)

@@ -28,8 +28,20 @@ class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed cookie (it holds only the CSRF token's secret and one-off messages):
     HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS."""
 
+    def __init__(self) -> None:
+        self._serializers: dict[object, Any] = {}
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(flask.has_request_context() and flask.request.is_secure)
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        """Flask's serializer, made once per key rather than on every request (every request,
+        JSON API calls included, opens the session)."""
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(key)
+        if found is None:
+            found = self._serializers[key] = super().get_signing_serializer(app)
+        return found
 
 
 def _secret_key(app: Flask) -> str:
@@ -91,9 +103,12 @@ def register(app: Flask) -> None:
             return flask.send_from_directory(ASSETS, filename, max_age=3600)
         return flask.send_from_directory(ASSETS / "assets", filename, max_age=3600)
 
+    api_csp = _csp("none")  # JSON answers run no script: no nonce to make
+
     @app.before_request
     def nonce() -> None:
-        flask.g.csp_nonce = secrets.token_urlsafe(16)
+        if not flask.request.path.startswith("/api/"):
+            flask.g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.after_request
     def headers(response: flask.Response) -> flask.Response:
@@ -101,8 +116,9 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if not flask.request.path.startswith("/api/docs"):  # Swagger UI runs inline scripts
+            nonce = flask.g.get("csp_nonce")
             response.headers.setdefault("Content-Security-Policy",
-                                        _csp(flask.g.get("csp_nonce", "none")))
+                                        api_csp if nonce is None else _csp(nonce))
         if flask.g.get("user") is not None or flask.g.get("actor") is not None:
             response.headers["Cache-Control"] = "no-store"  # ledger data: never cached
         return response

@@ -42,6 +42,7 @@ __all__ = [
     "report_svg_charts",
     "report_xlsx",
     "year_bounds",
+    "year_on_year",
 ]
 
 DHR_COLUMNS = ("billed", "invoiced", "credited", "paid", "outstanding")
@@ -160,6 +161,37 @@ def fund_rows(allocation: rules.FundAllocation) -> list[tuple[str, dict[str, int
             for r, amount in result.recipients.items()]
 
 
+def year_on_year(allocation: rules.FundAllocation) -> list[tuple[str, int, int, int]]:
+    """(recipient, amount, previous, change) in pence against the fund it follows: every
+    recipient of either year (one the fund no longer reaches shows 0 now). Empty when the fund
+    follows none. The changes sum to the change in what was allocated."""
+    if allocation.followed is None:
+        return []
+    now = {r: allocations.to_minor(a) for r, a in allocation.awards.items()}
+    before = {r: allocations.to_minor(a) for r, a in allocation.followed.awards.items()}
+    order = list(now) + [r for r in before if r not in now]
+    return [(r, now.get(r, 0), before.get(r, 0), now.get(r, 0) - before.get(r, 0))
+            for r in order]
+
+
+def _year_on_year_json(report: BoardReport, allocation: rules.FundAllocation
+                       ) -> dict[str, Any] | None:
+    rows = year_on_year(allocation)
+    if allocation.followed is None:
+        return None
+    now = allocations.to_minor(allocation.result.total)
+    before = allocations.to_minor(allocation.followed.result.total)
+    return {"follows": allocation.followed.fund.id, "previous_year": allocation.followed.fund.year,
+            "recipients": [{"recipient": r, "name": report.ruleset.name_of(r),
+                            "amount": _text(a), "previous": _text(p), "change": _text(c)}
+                           for r, a, p, c in rows],
+            "totals": {"amount": _text(sum(a for _, a, _, _ in rows)),
+                       "previous": _text(sum(p for _, _, p, _ in rows)),
+                       "change": _text(sum(c for _, _, _, c in rows))},
+            "fund_total": {"amount": _text(now), "previous": _text(before),
+                           "change": _text(now - before)}}
+
+
 def report_json(report: BoardReport) -> dict[str, Any]:
     """The figures as JSON (money as decimal strings)."""
     ruleset = report.ruleset
@@ -180,7 +212,9 @@ def report_json(report: BoardReport) -> dict[str, Any]:
                    "recipients": [{"recipient": r, "name": ruleset.name_of(r),
                                    "lines": {k: _text(v) for k, v in lines.items()},
                                    "amount": _text(total)}
-                                  for r, lines, total in fund_rows(f)]}
+                                  for r, lines, total in fund_rows(f)],
+                   "follows": f.fund.follows,
+                   "year_on_year": _year_on_year_json(report, f)}
                   for f in report.funds],
         "arrangements": [{"id": a.id, "name": a.name, "source": a.source,
                           "roles": [r.name for r in a.roles]} for a in report.arrangements],
@@ -229,6 +263,17 @@ def report_csv(report: BoardReport) -> str:
                  for line in fund.result.lines]
         rows.append([section, "total", "Total", "total",
                      _text(allocations.to_minor(fund.result.allocated))])
+        changes = year_on_year(fund)
+        if changes:
+            section = f"change:{fund.fund.id}"
+            for recipient, *amounts in changes:
+                name = report.ruleset.name_of(recipient)
+                rows += [[section, recipient, name, column, _text(value)]
+                         for column, value in zip(("amount", "previous", "change"), amounts,
+                                                  strict=True)]
+            rows += [[section, "total", "Total", column,
+                      _text(sum(row[index + 1] for row in changes))]  # type: ignore[misc]
+                     for index, column in enumerate(("amount", "previous", "change"))]
     if report.forecast is not None:
         section = f"forecast:{report.forecast.year}"
         for partner in report.forecast.partners:
@@ -287,6 +332,12 @@ def report_xlsx(report: BoardReport) -> bytes:
                  pounds(total)] for r, lines, total in fund_rows(fund)]
         _sheet(workbook, f"Fund {fund.fund.id}"[:31], ["Recipient", "Name", *line_ids, "Total"],
                rows, 2)
+        changes = year_on_year(fund)
+        if changes:
+            _sheet(workbook, f"Change {fund.fund.id}"[:31],
+                   ["Recipient", "Name", fund.fund.year, f"{fund.fund.follows}", "Change"],
+                   [[r, report.ruleset.name_of(r), pounds(a), pounds(p), pounds(c)]
+                    for r, a, p, c in changes], 2)
     if report.forecast is not None:
         _sheet(workbook, f"DHR forecast {report.forecast.year}",
                ["Organisation", "Name", "Low", "Expected", "High"],

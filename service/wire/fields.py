@@ -21,11 +21,13 @@ __all__ = [
     "REFERENCE_PATTERN",
     "SLUG_PATTERN",
     "WEIGHT_PATTERN",
+    "Cursor",
     "Day",
     "Money",
     "Reference",
     "Slug",
     "Strict",
+    "cursor_text",
     "flatten",
 ]
 
@@ -135,3 +137,42 @@ def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
     else:
         flat[prefix or "body"] = [str(messages)]
     return flat
+
+
+_CURSOR = re.compile(r"c[0-9a-z]{1,13}")
+
+
+class Cursor(fields.Field):  # type: ignore[type-arg]
+    """Where a page of a list starts: the opaque ``cursor`` of the previous page's ``next``.
+
+    On the wire an opaque text; loaded, the position (an integer) after which the page starts.
+    """
+
+    _PREFIX = "c"
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(metadata={
+            "type": "string", "pattern": r"^c[0-9a-z]{1,13}$",
+            "description": "where the page starts: the cursor in the previous page's `next`"},
+            **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and _CURSOR.fullmatch(value):
+            position = int(value[1:], 36)
+            if position < 2**62:
+                return position
+        raise ma.ValidationError("not a cursor of this list (use the `next` of a page)")
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else cursor_text(int(value))
+
+
+def cursor_text(position: int) -> str:
+    """The wire form of a page's start (see :class:`Cursor`)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        position, digit = divmod(position, 36)
+        text = digits[digit] + text
+        if not position:
+            return Cursor._PREFIX + text

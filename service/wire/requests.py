@@ -14,11 +14,21 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.wire.fields import SLUG_PATTERN, Day, Money, Reference, Slug, Strict
+from service.wire.fields import (
+    SLUG_PATTERN,
+    Cursor,
+    Day,
+    Money,
+    Reference,
+    Slug,
+    Strict,
+)
 
 __all__ = [
     "AgedDebtQuerySchema",
     "AuditQuerySchema",
+    "AwardsQuerySchema",
+    "AwardsRequestSchema",
     "BillingContactSchema",
     "BillingRequestSchema",
     "CaseEditSchema",
@@ -27,6 +37,7 @@ __all__ = [
     "Change",
     "CompareQuerySchema",
     "CompareRequestSchema",
+    "ConditionRequestSchema",
     "CostRequestSchema",
     "CostRevisionSchema",
     "CostSchema",
@@ -37,14 +48,33 @@ __all__ = [
     "FundRequestSchema",
     "InvoicesQuerySchema",
     "IssuerSchema",
+    "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
+    "Paged",
     "PaidRequestSchema",
     "PaymentRequestSchema",
     "RebillRequestSchema",
+    "RecoveryRequestSchema",
     "ReportQuerySchema",
     "ReversalRequestSchema",
+    "StagePaymentRequestSchema",
     "StatementQuerySchema",
 ]
+
+
+#: Items per page of a list unless ``limit`` says otherwise.
+PAGE_SIZE = 100
+#: The most items one page holds.
+MAX_PAGE_SIZE = 1000
+
+
+class Paged(Strict):
+    """Query parameters of a paged list (the answer's ``next`` holds the next page's URL)."""
+
+    limit = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1,
+                                                                          max=MAX_PAGE_SIZE),
+                           metadata={"description": f"items per page (default {PAGE_SIZE})"})
+    cursor = Cursor()
 
 
 class CostSchema(Strict):
@@ -304,3 +334,32 @@ class ExportQuerySchema(Strict):
     def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["from_"] > data["to"]:
             raise ma.ValidationError("must not be before from", "to")
+
+
+class AwardsRequestSchema(Strict):
+    date = Day(required=True, metadata={"description": "the award (decision) date"})
+
+
+class AwardsQuerySchema(Strict):
+    fund = Slug()
+    recipient = Slug()
+
+
+class ConditionRequestSchema(Strict):
+    met = fields.Boolean(required=True)
+    date = Day(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class StagePaymentRequestSchema(Strict):
+    date = Day(required=True)
+
+
+class RecoveryRequestSchema(Strict):
+    amount = Money(required=True)
+    date = Day(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class OpenDataQuerySchema(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))

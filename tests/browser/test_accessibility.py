@@ -4,6 +4,8 @@ title unique."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AXE_RESULTS, check_page, sign_in
@@ -79,6 +81,14 @@ def test_every_page_passes_axe_and_has_a_unique_title(page: Page) -> None:
     page.goto("/funds?fund=pcc-passported-2013-14")
     expect(page.get_by_role("table", name="Payment stages")).to_be_visible()
     check("fund-with-stages")
+    _date(page, "Award (decision) date", 1, 4, 2013)
+    page.get_by_role("button", name="Make the awards").click()
+    expect(page.get_by_text("10 awards made")).to_be_visible()
+    check("awards")
+    page.locator("table a").first.click()
+    check("award")
+    page.get_by_role("button", name=re.compile("^Pay stage")).first.click()
+    check("award-errors")
     page.goto("/what-if")
     check("what-if")
     page.get_by_label("Fund", exact=True).select_option("home-office-csf-2012-13")

@@ -157,3 +157,11 @@ def test_money_reads_back_as_the_same_pence(amount: int) -> None:
     shown = render.money(amount)
     assert re.fullmatch(r"-?£[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}", shown)
     assert int(shown.replace("£", "").replace(",", "").replace(".", "")) == amount
+
+
+def test_payments_and_credit_against_an_invoice_are_shown() -> None:
+    document = invoice(status="part-paid", paid=50000, credited=20000, outstanding=50834)
+    text = " ".join(text_of(render.document_pdf(document, ISSUER, CONTACT)))
+    assert "Status Part paid" in text and "Paid £500.00" in text
+    assert "Credit notes set against it £200.00" in text and "Outstanding £508.34" in text
+    assert "Total due £1,208.34" in text

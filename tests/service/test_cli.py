@@ -157,3 +157,24 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     assert token not in stored and len(stored) == 1
     bad = run("token", "create", "--role", "emperor", "--name", "X", database=database)
     assert bad.returncode == 2 and "Invalid value" in bad.stderr
+
+
+def test_fund_explanations_stages_and_year_on_year() -> None:
+    done = run("fund", "pcc-passported-2013-14")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Previous (home-office-csf-2012-13)" in out
+    assert "How each amount was reached:" in out
+    assert any("Amber Valley" in line and "asb-officers" in line and "1/8" in line
+               for line in out.splitlines())
+    assert "Payment stages:" in out and "is paid once this condition is met" in out
+    damped = {"fund": {"id": "d", "name": "D", "year": "2013-14", "total": "100.00",
+                       "recipients": ["amber-valley-csp", "bolsover-csp"],
+                       "follows": "home-office-csf-2012-13",
+                       "lines": [{"id": "asb-officers", "kind": "proportional",
+                                  "amount": "100.00",
+                                  "weights": {"amber-valley-csp": 1, "bolsover-csp": 30},
+                                  "damping": {"max_decrease": "99.9", "max_increase": "0"}}]}}
+    shown = run("fund", "--file", "-", stdin=json.dumps(damped))
+    assert shown.returncode == 0, shown.stderr
+    assert "damped: held at its largest allowed decrease" in shown.stdout

@@ -83,3 +83,32 @@ def test_issuer_settings_are_kept_and_checked(ledger: Ledger) -> None:
     assert (status, location) == (303, "/admin/settings")
     assert 'value="28"' in client.get("/admin/settings").get_data(as_text=True)
     assert ledger.sign_in("finance").get("/admin/settings").status_code == 403
+
+
+def test_a_fund_is_awarded_and_a_stage_paid_once_its_condition_is_met(ledger: Ledger) -> None:
+    client = ledger.sign_in("finance")
+    fund = "pcc-passported-2013-14"
+    status, _, html = _post(client, f"/funds/{fund}/awards", {}, f"/funds?fund={fund}")
+    assert status == 400 and 'href="#award-date-day"' in html
+    status, location, _ = _post(client, f"/funds/{fund}/awards", {
+        "award-date-day": "1", "award-date-month": "4", "award-date-year": "2013"},
+        f"/funds?fund={fund}")
+    assert (status, location) == (303, f"/awards?fund={fund}")
+    listed = client.get(location).get_data(as_text=True)
+    numbers = re.findall(r'href="/awards/([^"]+)"', listed)
+    assert len(numbers) == 10 and "£23,250.00" in listed
+    award = f"/awards/{numbers[0]}"
+    stage = re.search(r'action="/awards/[^/]+/stages/([^"]+)"', client.get(award).get_data(
+        as_text=True))
+    assert stage
+    action = f"{award}/stages/{stage.group(1)}"
+    date = {f"{stage.group(1)}-date-day": "1", f"{stage.group(1)}-date-month": "5",
+            f"{stage.group(1)}-date-year": "2013"}
+    status, _, html = _post(client, action, date | {"action": "pay"}, award)
+    assert status == 400 and "condition" in html  # refused until its condition is met
+    status, _, _ = _post(client, action, date | {"action": "met"}, award)
+    assert status == 303
+    status, _, _ = _post(client, action, date | {"action": "pay"}, award)
+    assert status == 303
+    assert "Paid 1 May 2013" in client.get(award).get_data(as_text=True)
+    assert ledger.sign_in("viewer").get(award).status_code == 200

@@ -99,8 +99,13 @@ def calculator() -> Any:
 @blueprint.get("/funds")
 def funds() -> Any:
     """The funds of the rules, and one fund's allocation line by line."""
-    ruleset = current_ruleset()
     chosen = flask.request.args.get("fund", "")
+    return fund_page(chosen, Form())
+
+
+def fund_page(chosen: str, form: Form, status: int = 200) -> Any:
+    """The funds page (a fund's allocation when ``chosen``), with ``form`` for awarding it."""
+    ruleset = current_ruleset()
     allocation = None
     if chosen:
         fund = ruleset.fund(chosen, field="fund")
@@ -110,8 +115,8 @@ def funds() -> Any:
             if row.get("previous") is not None:  # the change on the fund this one follows
                 row["change"] = Decimal(row["amount"]) - Decimal(row["previous"])
     title = f"Fund: {allocation['name']}" if allocation else "Funds"
-    return page("funds.html", title, funds=list(ruleset.funds.values()), chosen=chosen,
-                allocation=allocation)
+    return page("funds.html", title, status, funds=list(ruleset.funds.values()), chosen=chosen,
+                allocation=allocation, form=form)
 
 
 def _change(form: Form) -> dict[str, Any] | None:

@@ -3,8 +3,8 @@
 Existing documents keep their figures: a document recorded as paid gets a payment of its
 amount on its paid date, ``corrects`` becomes a correction row, ``due`` is issue + 30 days.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
