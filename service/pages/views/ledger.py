@@ -356,9 +356,15 @@ def _partner_page(organisation: str, contact_form: Form | None = None, status: i
     if contact_form is None:
         contact_form = Form({k: v or "" for k, v in contact.to_dict().items()}
                             if contact else {})
+    entries = statement["entries"]
+    documented = ("invoice", "credit-note")
+    invoiced = sum(_pence(e["amount"]) for e in entries if e["kind"] in documented)
+    paid = -sum(_pence(e["amount"]) for e in entries if e["kind"] not in documented)
     return page("partner.html", ruleset.name_of(organisation),
                 400 if query.errors or contact_form.errors else status,
                 organisation=organisation, statement=statement,
+                invoiced=allocations.format_money(allocations.from_minor(invoiced)),
+                paid=allocations.format_money(allocations.from_minor(paid)),
                 form=query if query.errors else contact_form, query=query, contact=contact,
                 contact_form=contact_form, names=_names())
 
