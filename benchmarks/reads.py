@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from service.ledger.tables import Base
 
 ORGANISATION = "derbyshire-county-council"  # a partner on every case
 DISTRICTS = ["amber-valley", "bolsover", "chesterfield", "erewash"]
-YEAR = "2016-17"
+YEAR = "2014-15"
 APPORTION = str(Path(sys.executable).with_name("apportion"))
 
 
@@ -60,19 +60,21 @@ def fill_through_the_api(url: str, documents: int) -> str:
     headers = {"Authorization": f"Bearer {token}"}
     issued, n = 0, 0
     while issued < documents:
-        year = 2014 + n % 6
-        reference = f"DHR-{year}-{n:05d}"
+        # Billing dates never go back (numbers and dates run in the same order): each case
+        # takes the next five days.
+        opened = date(2014, 5, 1) + timedelta(days=5 * n)
+        reference = f"DHR-{opened.year}-{n:05d}"
         district = DISTRICTS[n % len(DISTRICTS)]
         answer = client.post("/api/v1/cases", headers=headers, json={
-            "reference": reference, "district": district, "commissioned": f"{year}-05-01"})
+            "reference": reference, "district": district, "commissioned": opened.isoformat()})
         assert answer.status_code == 201, answer.get_data(as_text=True)
-        for month, item in ((6, "panel-chair"), (9, "overview-author")):
+        for step, item in ((1, "panel-chair"), (3, "overview-author")):
             answer = client.post(f"/api/v1/cases/{reference}/costs", headers=headers, json={
                 "item": item, "amount": f"{1000 + n % 997}.{n % 100:02d}",
-                "incurred": f"{year}-{month:02d}-01"})
+                "incurred": (opened + timedelta(days=step)).isoformat()})
             assert answer.status_code == 201, answer.get_data(as_text=True)
-            answer = client.post(f"/api/v1/cases/{reference}/billing", headers=headers,
-                                 json={"date": f"{year}-{month + 1:02d}-15"})
+            answer = client.post(f"/api/v1/cases/{reference}/billing", headers=headers, json={
+                "date": (opened + timedelta(days=step + 1)).isoformat()})
             assert answer.status_code == 201, answer.get_data(as_text=True)
             issued += len(answer.get_json()["documents"])
         n += 1

@@ -391,7 +391,8 @@ def comparison_csv(body: dict[str, Any]) -> str:
 
 
 def comparison_xlsx(body: dict[str, Any]) -> bytes:
-    """A what-if's rows as a workbook: organisations and recipients sheets with totals."""
+    """A what-if's rows as a workbook: organisations and recipients sheets with totals, and
+    the warnings (if any) on a sheet of their own."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for kind, title in (("organisation", "DHR by organisation"),
@@ -399,6 +400,11 @@ def comparison_xlsx(body: dict[str, Any]) -> bytes:
         _sheet(workbook, title, ["Id", "Name", "Base", "Scenario", "Delta"],
                [[row[kind], row["name"], Decimal(row["base"]), Decimal(row["scenario"]),
                  Decimal(row["delta"])] for row in body[f"{kind}s"]], 2)
+    if body.get("warnings"):
+        _sheet(workbook, "Warnings", ["Kind", "Recipient", "Name", "Line", "Base", "Scenario",
+                                      "Detail"],
+               [[w["kind"], w["recipient"], w["name"], w["line"], Decimal(w["base"]),
+                 Decimal(w["scenario"]), w["detail"]] for w in body["warnings"]], 7)
     return _workbook_bytes(workbook)
 
 

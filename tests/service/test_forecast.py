@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from rules.forecast import financial_year_of
 from service.api.schemas import ForecastSchema
+from service.ledger.history import review_history
 from service.ledger.tables import Case
 from service.reports import board
 from service.reports.html import render_html
@@ -154,3 +155,13 @@ def test_the_board_report_carries_next_years_forecast(ledger: Ledger) -> None:
     assert f"DHR forecast for {coming}: provision per partner" in page
     total = Decimal(api["totals"]["expected"])
     assert f"£{total:,.2f}" in page
+
+
+def test_while_no_review_is_closed_the_costs_so_far_give_the_figure(ledger: Ledger) -> None:
+    client = ledger.client()
+    _case(client, ledger, "DHR-2023-01", "erewash", "2023-05-01", "5000.00", "open")
+    _case(client, ledger, "DHR-2023-02", "bolsover", "2023-06-01", None, "open")
+    with ledger.app.extensions["apportion.db"].session() as session:
+        history = review_history(session)
+    assert history.reviews == (("erewash", "2023-24"), ("bolsover", "2023-24"))
+    assert history.costs == (500000,)

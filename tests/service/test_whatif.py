@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import attrs
+import openpyxl
 from flask.testing import FlaskClient
 
 import rules
@@ -129,3 +131,15 @@ def test_a_fund_following_another_warns_of_a_paradox(tmp_path: Path) -> None:
     assert (warning["kind"], warning["recipient"], warning["line"], warning["base"],
             warning["scenario"]) == ("alabama", "chesterfield-csp", "formula", "0.02", "0.01")
     assert warning["detail"].startswith("Chesterfield Community Safety Partnership gets 1p less")
+
+
+def test_the_xlsx_download_lists_the_warnings(client: FlaskClient) -> None:
+    response = client.post("/api/v1/scenarios/compare?format=xlsx", json=MERGER)
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert "Warnings" in book.sheetnames
+    rows = list(book["Warnings"].iter_rows(values_only=True))
+    assert rows[0] == ("Kind", "Recipient", "Name", "Line", "Base", "Scenario", "Detail")
+    assert rows[1][:4] == ("new-member", "derbyshire-dales-csp",
+                           "Derbyshire Dales Community Safety Partnership", "funds.0.formula")
+    assert len(rows) == 2
