@@ -5,7 +5,7 @@ Who acted is the credential: its name in ``actor`` and its id (``token:7``, ``us
 layer puts in ``session.info``), so every write of a request is attributed alike.
 Billing's own changes (tranches put into split groups and settled, split groups created) are
 recorded by a flush hook with their state before and after, whichever command made them; the
-database refuses to UPDATE or DELETE an event (migration 0005).
+database refuses to UPDATE or DELETE an event (migration 0006).
 """
 
 from __future__ import annotations

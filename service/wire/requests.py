@@ -15,22 +15,25 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from service.wire.fields import (
-    REFERENCE_PATTERN,
     SLUG_PATTERN,
     Cursor,
     Day,
     Money,
+    Reference,
     Slug,
     Strict,
 )
 
 __all__ = [
+    "AgedDebtQuerySchema",
     "AuditQuerySchema",
     "AwardsQuerySchema",
     "AwardsRequestSchema",
     "BillingContactSchema",
     "BillingRequestSchema",
+    "CaseEditSchema",
     "CaseRequestSchema",
+    "CasesQuerySchema",
     "Change",
     "CompareQuerySchema",
     "CompareRequestSchema",
@@ -48,10 +51,12 @@ __all__ = [
     "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
     "Paged",
+    "PaidRequestSchema",
     "PaymentRequestSchema",
     "RebillRequestSchema",
     "RecoveryRequestSchema",
     "ReportQuerySchema",
+    "ReversalRequestSchema",
     "StagePaymentRequestSchema",
     "StatementQuerySchema",
     "TokenRequestSchema",
@@ -135,12 +140,28 @@ class OrganisationsQuerySchema(Strict):
 
 
 class CaseRequestSchema(Strict):
-    reference = fields.String(required=True, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
-        metadata={"example": "DHR-2013-02"})
+    reference = Reference(required=True, metadata={
+        "description": "as councils write them; never victim-identifying"})
     district = Slug(required=True)
     commissioned = Day(required=True)
     health_body = Slug(allow_none=True)
+
+
+class CaseEditSchema(Strict):
+    health_body = Slug(allow_none=True)
+    commissioned = Day()
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    reference = Reference()
+
+
+class CasesQuerySchema(Strict):
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    district = Slug()
+    year = fields.String(validate=validate.Regexp(
+        r"^(19|20)[0-9]{2}(-[0-9]{2})?\Z", error="a year: 2015, or a financial year: 2015-16"),
+        metadata={"example": "2015-16"})
+    q = fields.String(validate=validate.Length(min=1, max=40),
+                      metadata={"description": "part of the reference"})
 
 
 class CostRequestSchema(Strict):
@@ -162,14 +183,35 @@ class RebillRequestSchema(Strict):
     dry_run = fields.Boolean(load_default=False)
 
 
+class PaidRequestSchema(Strict):
+    date = Day(required=True)
+
+
 class PaymentRequestSchema(Strict):
     date = Day(required=True)
+    amount = Money(required=True)
+    reference = fields.String(validate=validate.Regexp(
+        r"^[^\x00-\x1f\x7f]{1,100}\Z", error="1 to 100 characters, no control characters"),
+        allow_none=True, metadata={"description": "the remittance reference"})
+
+
+class ReversalRequestSchema(Strict):
+    date = Day(required=True)
+    reason = fields.String(required=True, validate=validate.Regexp(
+        r"^(?=.*\S)[^\x00-\x08\x0b-\x1f\x7f]{1,500}\Z",
+        error="1 to 500 characters saying why, no control characters"))
 
 
 class InvoicesQuerySchema(Strict):
     organisation = Slug()
-    case = fields.String(validate=validate.Regexp(REFERENCE_PATTERN))
-    status = fields.String(validate=validate.OneOf(["open", "paid"]))
+    case = Reference()
+    status = fields.String(validate=validate.OneOf(["open", "part-paid", "paid", "credited"]))
+    from_ = Day(data_key="from")
+    to = Day()
+
+
+class AgedDebtQuerySchema(Strict):
+    date = Day(metadata={"description": "default: today"})
 
 
 class StatementQuerySchema(Strict):

@@ -3,8 +3,8 @@
 The audit log refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) in the database itself,
 so no code path, script or console session can rewrite history.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
