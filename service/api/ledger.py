@@ -133,7 +133,7 @@ def list_cases(**query: Any) -> Any:
     return {"cases": cases.list_cases(ledger_session(), **query)}
 
 
-@blp.route("/cases/<path:reference>")
+@blp.route("/cases/<reference:reference>")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.alt_response(200, schema=schemas.CaseSchema, description="The case")
@@ -143,7 +143,7 @@ def get_case(reference: str) -> Any:
     return cases.case_body(session, cases.find_case(session, reference))
 
 
-@blp.route("/cases/<path:reference>", methods=["PATCH"])
+@blp.route("/cases/<reference:reference>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(CASE_EDIT)
@@ -160,7 +160,7 @@ def edit_case(reference: str) -> Any:
     return command(run, 200)
 
 
-@blp.route("/cases/<path:reference>/costs", methods=["POST"])
+@blp.route("/cases/<reference:reference>/costs", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(COST)
@@ -172,7 +172,7 @@ def add_cost(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), data, auth.actor())))
 
 
-@blp.route("/cases/<path:reference>/costs/<id:cost_id>", methods=["PATCH"])
+@blp.route("/cases/<reference:reference>/costs/<id:cost_id>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REVISION)
@@ -184,7 +184,7 @@ def revise_cost(reference: str, cost_id: int) -> Any:
         s, cases.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
 
 
-@blp.route("/cases/<path:reference>/billing", methods=["POST"])
+@blp.route("/cases/<reference:reference>/billing", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(BILLING)
@@ -197,7 +197,7 @@ def bill(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), on, auth.actor())})
 
 
-@blp.route("/cases/<path:reference>/rebill", methods=["POST"])
+@blp.route("/cases/<reference:reference>/rebill", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REBILL)

@@ -60,9 +60,11 @@ class TextConverter(BaseConverter):
 
 
 class ReferenceConverter(BaseConverter):
-    """A case reference (one path segment): letters, digits, ``. _ -``; at most 40 characters."""
+    """A case reference as councils write them: letters, digits, ``/ . _ -``; at most 40
+    characters (so ``DHR/2015/01`` reaches every endpoint, and nothing else does)."""
 
-    regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
+    regex = r"[A-Za-z0-9][A-Za-z0-9/._-]{0,39}"
+    part_isolating = False
 
 
 def _schema(converter: type[BaseConverter]) -> Any:
