@@ -8,6 +8,8 @@ from datetime import date
 
 import attrs
 
+from rules.exceptions import RequestInvalid
+
 __all__ = ["Period", "active_on", "ended_by", "financial_year_start", "parse_financial_year"]
 
 _YEAR = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -55,16 +57,18 @@ def parse_financial_year(text: str) -> int:
     """Return the starting calendar year of a financial year written ``"2013-14"``.
 
     Raises:
-        ValueError: if ``text`` is not ``YYYY-YY`` with consecutive years, both of them
-            calendar years a date can hold (``0000-01`` and ``9999-00`` are refused).
+        RequestInvalid: (a ``ValueError``) naming ``year``, if ``text`` is not ``YYYY-YY``
+            with consecutive years, both of them calendar years a date can hold (``0000-01``
+            and ``9999-00`` are refused).
     """
     match = _YEAR.fullmatch(text)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"{text!r} is not a financial year such as \"2013-14\"")
+        raise RequestInvalid(f"{text!r} is not a financial year such as \"2013-14\"",
+                             field="year")
     start = int(match.group(1))
     if not 1 <= start < date.max.year:
-        raise ValueError(f"{text!r} is not a financial year: years run from 0001-02 to "
-                         f"{date.max.year - 1}-{date.max.year % 100:02d}")
+        raise RequestInvalid(f"{text!r} is not a financial year: years run from 0001-02 to "
+                             f"{date.max.year - 1}-{date.max.year % 100:02d}", field="year")
     return start
 
 
