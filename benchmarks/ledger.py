@@ -55,7 +55,7 @@ def fresh(url: str | None, folder: Path, name: str) -> Database:
 
 def billing_runs(database: Database, ruleset: rules.Ruleset) -> list[float]:
     with database.session() as session:
-        case = cases.create_case(session, ruleset, {
+        case, _ = cases.create_case(session, ruleset, {
             "reference": "DHR-BENCH", "district": "erewash", "commissioned": date(2015, 1, 1),
             "health_body": None}, "bench")
         cases.add_cost(session, ruleset, case, {"item": "panel-chair",
@@ -99,7 +99,7 @@ def bare_inserts(database: Database) -> list[float]:
                 document_id = connection.execute(insert(Document).values(
                     number=f"B-{run}-{partner}", kind="invoice", case_id=case_id,
                     organisation=f"partner-{partner}", amount=1667, issued=date(2023, 3, 1),
-                    status="open", paid_on=None, corrects=None, run=str(run))
+                    due=date(2023, 3, 31), status="open", run=str(run))
                     .returning(Document.id)).scalar_one()
                 connection.execute(insert(DocumentLine).values(
                     case_id=case_id, organisation=f"partner-{partner}", split_id=split_id,

@@ -65,8 +65,8 @@ def populate(app: Any, cases: int, documents: int) -> None:
                          "kind": "invoice" if amount > 0 else "credit-note",
                          "case_id": rng.randrange(cases) + 1,
                          "organisation": rng.choice(organisations), "amount": amount,
-                         "issued": issued, "status": rng.choice(["open", "paid"]),
-                         "paid_on": None, "corrects": None, "run": "bench"})
+                         "issued": issued, "due": issued + timedelta(days=30),
+                         "status": "open", "paid": 0, "credited": 0, "run": "bench"})
         connection.execute(insert(Document), rows)
 
 

@@ -35,12 +35,19 @@ from rules.funds import (
     fund_warnings,
 )
 from rules.geography import Csp, District, HealthCoverage
-from rules.membership import Partner, health_bodies_on, partners_on
+from rules.membership import (
+    Partner,
+    health_bodies_on,
+    health_body_on,
+    health_commissioner_kinds,
+    partners_on,
+)
 from rules.organisations import Kind, Organisation
 from rules.paradoxes import PARADOXES, Paradox
 from rules.periods import Period, financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset, WeightSet
 from rules.scenarios import CHANGE_OPERATIONS, Change, Comparison, Row, apply_changes, compare
+from rules.succession import liable_body
 from rules.writing import dumps, fund_to_dict, to_dict
 
 __all__ = [
@@ -96,6 +103,9 @@ __all__ = [
     "fund_to_dict",
     "fund_warnings",
     "health_bodies_on",
+    "health_body_on",
+    "health_commissioner_kinds",
+    "liable_body",
     "load",
     "loads",
     "parse_financial_year",

@@ -49,6 +49,9 @@ class DhrRequest:
     """What to apportion: the victim's district, the billing date and the costs.
 
     ``commissioned`` is the review's commission date, needed only by arrangements governed by it.
+    ``any_health_body`` accepts any statutory health commissioner active on the date as
+    ``health_body``, inside the district map or not (a ledger case, where the victim's GP
+    registration decides).
     """
 
     district: str
@@ -57,6 +60,7 @@ class DhrRequest:
     health_body: str | None = None
     arrangement: str | None = None
     commissioned: datetime.date | None = None
+    any_health_body: bool = False
 
 
 @attrs.frozen
@@ -203,7 +207,8 @@ def resolve_split(ruleset: Ruleset, request: DhrRequest) -> tuple[Arrangement, R
                 f"shared items: {', '.join(arrangement.shared_items)}",
                 field=f"costs.{index}.item")
     district = ruleset.district(request.district, field="district")
-    partners = partners_on(ruleset, arrangement, district, when, request.health_body)
+    partners = partners_on(ruleset, arrangement, district, when, request.health_body,
+                           request.any_health_body)
     if not partners:
         raise NotCovered(f"no statutory partner fills a role of {arrangement.id!r} on "
                          f"{when.isoformat()}", field="date")

@@ -95,12 +95,20 @@ def _kind(kind_id: str, value: object, problems: Problems) -> Kind:
 
 def _organisation(org_id: str, value: object, problems: Problems) -> Organisation:
     path = f"organisations.{org_id}"
-    reader = Reader(value, path, problems, {"name", "kind", "active", "successors", "source"})
+    reader = Reader(value, path, problems, {"name", "kind", "active", "successors", "source",
+                                            "liabilities_to"})
+    liabilities_to, liabilities_source = None, ""
+    if "liabilities_to" in reader.data:
+        where = f"{path}.liabilities_to"
+        liabilities = Reader(reader.data["liabilities_to"], where, problems,
+                             {"organisation", "source"})
+        liabilities_to = liabilities.get("organisation", slug)
+        liabilities_source = liabilities.get("source", text) or ""
     return Organisation(
         org_id, reader.get("name", text, "") or "", reader.get("kind", slug, "") or "",
         periods(reader.data.get("active"), f"{path}.active", problems),
         reader.get("successors", list_of(slug), required=False) or (),
-        reader.get("source", text, "") or "")
+        reader.get("source", text, "") or "", liabilities_to, liabilities_source)
 
 
 def _csp(csp_id: str, value: object, problems: Problems) -> Csp:

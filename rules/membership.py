@@ -18,7 +18,8 @@ from rules.exceptions import NotCovered
 from rules.geography import District
 from rules.ruleset import Ruleset
 
-__all__ = ["Partner", "health_bodies_on", "partners_on", "resolve_partners"]
+__all__ = ["Partner", "health_bodies_on", "health_body_on", "health_commissioner_kinds",
+           "partners_on", "resolve_partners"]
 
 
 @attrs.frozen
@@ -61,7 +62,7 @@ class _Timeline:
             if period.end is not None:
                 dates.add(period.end)
         self.boundaries = sorted(dates)
-        self.resolved: dict[tuple[str, str, str | None, int], tuple[Partner, ...]] = {}
+        self.resolved: dict[tuple[str, str, str | None, bool, int], tuple[Partner, ...]] = {}
 
 
 _TIMELINES: weakref.WeakKeyDictionary[Ruleset, _Timeline] = weakref.WeakKeyDictionary()
@@ -73,6 +74,7 @@ def partners_on(
     district: District,
     when: date,
     health_body: str | None = None,
+    any_health_body: bool = False,
 ) -> tuple[Partner, ...]:
     """Resolve the arrangement's roles to the statutory partners on ``when``.
 
@@ -81,28 +83,33 @@ def partners_on(
 
     Raises:
         NotCovered: when the district's health commissioner is ambiguous and ``health_body`` is
-            not given, when ``health_body`` does not cover the district on ``when``, or when an
-            area role (council, health) has nobody to fill it.
+            not given, when ``health_body`` does not cover the district on ``when`` (unless
+            ``any_health_body``: then any statutory health commissioner active on ``when`` may
+            be named, as the victim's GP registration decides), or when an area role (council,
+            health) has nobody to fill it. A named body that has ended is followed through its
+            successors to the one covering the district on ``when``.
     """
     timeline = _TIMELINES.get(ruleset)
     if timeline is None:
         timeline = _TIMELINES[ruleset] = _Timeline(ruleset)
-    key = (arrangement.id, district.id, health_body, bisect.bisect_right(timeline.boundaries,
-                                                                         when))
+    key = (arrangement.id, district.id, health_body, any_health_body,
+           bisect.bisect_right(timeline.boundaries, when))
     found = timeline.resolved.get(key)
     if found is None:
         found = timeline.resolved[key] = resolve_partners(ruleset, arrangement, district, when,
-                                                          health_body)
+                                                          health_body, any_health_body)
     return found
 
 
 def resolve_partners(ruleset: Ruleset, arrangement: Arrangement, district: District,
-                     when: date, health_body: str | None = None) -> tuple[Partner, ...]:
+                     when: date, health_body: str | None = None, any_health_body: bool = False
+                     ) -> tuple[Partner, ...]:
     """:func:`partners_on` without the cache."""
     partners: list[Partner] = []
     taken: set[str] = set()
     for role in arrangement.roles:
-        bodies = [b for b in _fillers(ruleset, role, district, when, health_body) if b not in taken]
+        bodies = [b for b in _fillers(ruleset, role, district, when, health_body,
+                                      any_health_body) if b not in taken]
         if not bodies:
             continue
         each = role.weight if role.fill == "each" else role.weight / len(bodies)
@@ -113,9 +120,9 @@ def resolve_partners(ruleset: Ruleset, arrangement: Arrangement, district: Distr
 
 
 def _fillers(ruleset: Ruleset, role: Role, district: District, when: date,
-             health_body: str | None) -> list[str]:
+             health_body: str | None, any_health_body: bool) -> list[str]:
     if role.area == "health":
-        return [_health_body(ruleset, district, when, health_body)]
+        return [health_body_on(ruleset, district, when, health_body, any_health_body)]
     if role.area == "council":
         councils = [b for b in ruleset.successors_on(district.council, when)
                     if ruleset.statutory_on(b, when)]
@@ -131,18 +138,66 @@ def _fillers(ruleset: Ruleset, role: Role, district: District, when: date,
     return found
 
 
-def _health_body(ruleset: Ruleset, district: District, when: date,
-                 health_body: str | None) -> str:
+def health_commissioner_kinds(ruleset: Ruleset) -> frozenset[str]:
+    """The kinds of body the districts' health coverage lists (PCT, CCG, ICB...): the data
+    says what a health commissioner is."""
+    return frozenset(ruleset.organisations[b].kind for d in ruleset.districts.values()
+                     for h in d.health for b in h.bodies if b in ruleset.organisations)
+
+
+def health_body_on(ruleset: Ruleset, district: District, when: date,
+                   health_body: str | None = None, any_health_body: bool = False) -> str:
+    """The health commissioner paying for ``district`` on ``when``.
+
+    A named body that has ended by then is followed through its successors to the one covering
+    the district (a CCG merged away -> the merged CCG -> the ICB that replaced it).
+    Unnamed (or, with ``any_health_body``, named but not started yet), the district map decides
+    when it lists one commissioner.
+
+    Raises:
+        NotCovered: naming ``health_body`` when the choice is the caller's to make.
+    """
     candidates = health_bodies_on(ruleset, district, when)
     day = when.isoformat()
+    listed = ", ".join(candidates) or "none"
+    if health_body is not None and any_health_body:
+        named = ruleset.organisation(health_body, field="health_body")
+        if named.active and when < min(p.start for p in named.active):
+            # named for a review that outlived a reorganisation: before the named body
+            # started, the district map decides
+            health_body = None
     if health_body is not None:
-        ruleset.organisation(health_body, field="health_body")
-        if health_body not in candidates:
-            listed = ", ".join(candidates) or "none"
+        named = ruleset.organisation(health_body, field="health_body")
+        body = health_body
+        if named.ended_by(when):
+            stand_ins = [b for b in ruleset.successors_on(health_body, when)
+                         if ruleset.statutory_on(b, when)]
+            covering = [b for b in stand_ins if b in candidates]
+            if len(covering) == 1 or (any_health_body and len(stand_ins) == 1):
+                body = (covering or stand_ins)[0]
+            elif covering:
+                raise NotCovered(
+                    f"health body {health_body!r} had ended by {day}; several of its successors "
+                    f"cover district {district.id!r}: {', '.join(covering)}; name the relevant "
+                    "one as health_body", field="health_body")
+            else:
+                raise NotCovered(
+                    f"health body {health_body!r} had ended by {day} and no successor of it "
+                    f"covers district {district.id!r}; the commissioner(s) then: {listed}; name "
+                    "the relevant one as health_body", field="health_body")
+        if body in candidates:
+            return body
+        if (any_health_body and ruleset.statutory_on(body, when)
+                and ruleset.organisation(body).kind in health_commissioner_kinds(ruleset)):
+            return body
+        if any_health_body:
             raise NotCovered(
-                f"health body {health_body!r} does not cover district {district.id!r} on {day}; "
-                f"the commissioner(s) then: {listed}", field="health_body")
-        return health_body
+                f"health body {body!r} is not a statutory health commissioner on {day}; the "
+                f"commissioner(s) of district {district.id!r} then: {listed}",
+                field="health_body")
+        raise NotCovered(
+            f"health body {body!r} does not cover district {district.id!r} on {day}; "
+            f"the commissioner(s) then: {listed}", field="health_body")
     if not candidates:
         raise NotCovered(f"no statutory health commissioner covers district {district.id!r} "
                          f"on {day}", field="district")

@@ -31,7 +31,9 @@ class Organisation:
     """A body that can be billed or funded, active over half-open periods.
 
     ``successors`` take over its roles once it is no longer active (a trust split in two, a CCG
-    merged into one).
+    merged into one). ``liabilities_to`` names the body that took over what it owed and was
+    owed when it ended (``liabilities_source`` cites why); where absent, the successor covering
+    the district in question does (:func:`rules.liable_body`).
     """
 
     id: str
@@ -40,6 +42,8 @@ class Organisation:
     active: tuple[Period, ...]
     successors: tuple[str, ...] = ()
     source: str = ""
+    liabilities_to: str | None = None
+    liabilities_source: str = ""
 
     def active_on(self, when: date) -> bool:
         """Return whether the organisation exists on ``when``."""

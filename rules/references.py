@@ -29,6 +29,12 @@ def check_references(ruleset: Ruleset, problems: Problems) -> None:
             if successor not in orgs:
                 problems.add(f"organisations.{org.id}.successors",
                              f"unknown organisation {successor!r}")
+        if org.liabilities_to is not None and org.liabilities_to not in orgs:
+            problems.add(f"organisations.{org.id}.liabilities_to.organisation",
+                         f"unknown organisation {org.liabilities_to!r}")
+        if org.liabilities_to == org.id:
+            problems.add(f"organisations.{org.id}.liabilities_to.organisation",
+                         "cannot be the organisation itself")
     for csp in csps.values():
         if not csp.active:
             problems.add(f"csps.{csp.id}.active", "needs at least one period")

@@ -93,7 +93,9 @@ def to_dict(ruleset: Ruleset) -> dict[str, Any]:
                                 "source": k.source}) for k in ruleset.kinds.values()},
         "organisations": {o.id: _clean({
             "name": o.name, "kind": o.kind, "active": [_period_out(p) for p in o.active],
-            "successors": list(o.successors), "source": o.source})
+            "successors": list(o.successors), "source": o.source,
+            "liabilities_to": None if o.liabilities_to is None else {
+                "organisation": o.liabilities_to, "source": o.liabilities_source}})
             for o in ruleset.organisations.values()},
         "csps": {c.id: _clean({"name": c.name, "active": [_period_out(p) for p in c.active],
                                "successors": list(c.successors), "source": c.source})

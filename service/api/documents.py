@@ -108,8 +108,8 @@ def get_document(number: str) -> Any:
     """An invoice or credit note, with its due date, lines and every sending."""
     session = ledger_session()
     row_id, body, document = records.find(session, current_ruleset(), number)
-    return {"due": document.due.isoformat(),
-            "lines": [line.to_dict() for line in document.lines], **body,
+    return {**body, "due": document.due.isoformat(),
+            "lines": [line.to_dict() for line in document.lines],
             "sent": records.sendings(session, row_id)}
 
 

@@ -12,6 +12,7 @@ import flask
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import allocations
 from service.api import schemas
 from service.documents import records
 from service.http import auth
@@ -19,7 +20,7 @@ from service.http.blueprint import Blueprint
 from service.http.bodies import json_body
 from service.http.context import current_ruleset, ledger_session
 from service.http.problems import Rejected
-from service.ledger import audit, billing, cases, payments
+from service.ledger import audit, billing, cases, dates, payments
 from service.ledger.tables import IdempotencyRecord
 from service.wire import requests
 
@@ -32,6 +33,9 @@ REVISION = requests.CostRevisionSchema()
 BILLING = requests.BillingRequestSchema()
 REBILL = requests.RebillRequestSchema()
 PAYMENT = requests.PaymentRequestSchema()
+PAID = requests.PaidRequestSchema()
+REVERSAL = requests.ReversalRequestSchema()
+CASE_EDIT = requests.CaseEditSchema()
 
 
 def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
@@ -94,32 +98,56 @@ def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tupl
 @blp.json_body(CASE)
 @blp.alt_response(201, schema=schemas.CaseSchema, description="The case")
 def create_case() -> Any:
-    """Open a DHR case: reference, district, commission date, health body if needed."""
+    """Open a case: reference, district, commission date; the health body where the district
+    is split between commissioners then (any statutory one may be named, with a note)."""
     data = json_body(CASE)
-    return command(lambda s: cases.case_body(
-        s, cases.create_case(s, current_ruleset(), data, auth.actor())))
+
+    def run(s: Session) -> dict[str, Any]:
+        case, notes = cases.create_case(s, current_ruleset(), data, auth.actor())
+        return cases.case_body(s, case, notes)
+
+    return command(run)
 
 
 @blp.route("/cases")
 @blp.guarded("viewer")
 @auth.requires("viewer")
-@blp.alt_response(200, schema=schemas.CasesSchema, description="Every case")
-def list_cases() -> Any:
-    """Cases with costs, what is billed and the net invoiced per organisation."""
-    return {"cases": cases.list_cases(ledger_session())}
+@blp.arguments(requests.CasesQuerySchema(), location="query", as_kwargs=True)
+@blp.alt_response(200, schema=schemas.CasesSchema, description="The cases")
+def list_cases(**query: Any) -> Any:
+    """Cases with costs, what is billed and the net per partner; filtered by status,
+    district, year commissioned (2015 or 2015-16) and part of the reference (q)."""
+    return {"cases": cases.list_cases(ledger_session(), **query)}
 
 
-@blp.route("/cases/<reference>")
+@blp.route("/cases/<path:reference>")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.alt_response(200, schema=schemas.CaseSchema, description="The case")
 def get_case(reference: str) -> Any:
-    """One case."""
+    """One case (a reference with slashes, DHR/2015/01, is given as it is)."""
     session = ledger_session()
     return cases.case_body(session, cases.find_case(session, reference))
 
 
-@blp.route("/cases/<reference>/costs", methods=["POST"])
+@blp.route("/cases/<path:reference>", methods=["PATCH"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(CASE_EDIT)
+@blp.alt_response(200, schema=schemas.CaseSchema, description="The case, changed")
+def edit_case(reference: str) -> Any:
+    """Change the health body, commission date, status or reference (audited)."""
+    data = json_body(CASE_EDIT)
+
+    def run(s: Session) -> dict[str, Any]:
+        case = cases.find_case(s, reference, lock=True)
+        notes = cases.edit_case(s, current_ruleset(), case, data, auth.actor())
+        return cases.case_body(s, case, notes)
+
+    return command(run, 200)
+
+
+@blp.route("/cases/<path:reference>/costs", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(COST)
@@ -131,7 +159,7 @@ def add_cost(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), data, auth.actor())))
 
 
-@blp.route("/cases/<reference>/costs/<int:cost_id>", methods=["PATCH"])
+@blp.route("/cases/<path:reference>/costs/<int:cost_id>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REVISION)
@@ -143,39 +171,40 @@ def revise_cost(reference: str, cost_id: int) -> Any:
         s, cases.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
 
 
-@blp.route("/cases/<reference>/billing", methods=["POST"])
+@blp.route("/cases/<path:reference>/billing", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(BILLING)
 @blp.alt_response(201, schema=schemas.DocumentsSchema, description="Documents issued")
 def bill(reference: str) -> Any:
-    """A billing run at a date: one invoice or credit note per partner whose due moved."""
+    """A billing run at a date: the tranches incurred by then; one invoice or credit note per
+    partner whose due moved (to whoever took over a partner that has gone)."""
     on = json_body(BILLING)["date"]
     return command(lambda s: {"documents": billing.bill(
         s, current_ruleset(), cases.find_case(s, reference, lock=True), on, auth.actor())})
 
 
-@blp.route("/cases/<reference>/rebill", methods=["POST"])
+@blp.route("/cases/<path:reference>/rebill", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REBILL)
 @blp.alt_response(201, schema=schemas.DocumentsSchema, description="Documents issued")
 @blp.alt_response(200, schema=schemas.DocumentsSchema, description="Dry run: a preview")
 def rebill(reference: str) -> Any:
-    """Re-apportion all billed tranches at a new date (dry run previews, nothing issued)."""
+    """Re-apportion all billed tranches at a new date (a dry run previews the documents and
+    each partner's net before and after, and issues nothing)."""
     data = json_body(REBILL)
     session = ledger_session()
     if data["dry_run"]:
         try:
-            documents = billing.rebill(session, current_ruleset(),
-                                      cases.find_case(session, reference, lock=True),
-                                      data["date"], auth.actor(), dry_run=True)
+            return billing.rebill(session, current_ruleset(),
+                                  cases.find_case(session, reference, lock=True),
+                                  data["date"], auth.actor(), dry_run=True), 200
         finally:
             session.rollback()
-        return {"documents": documents, "dry_run": True}, 200
-    return command(lambda s: {"documents": billing.rebill(
+    return command(lambda s: billing.rebill(
         s, current_ruleset(), cases.find_case(s, reference, lock=True), data["date"],
-        auth.actor(), dry_run=False)})
+        auth.actor(), dry_run=False))
 
 
 @blp.route("/invoices")
@@ -184,19 +213,45 @@ def rebill(reference: str) -> Any:
 @blp.arguments(requests.InvoicesQuerySchema(), location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.InvoicesSchema, description="Invoices and credit notes")
 def invoices(**query: Any) -> Any:
-    """Invoices and credit notes, filtered by organisation, case and status."""
+    """Invoices and credit notes, filtered by organisation, case, status and issue dates."""
     return {"invoices": payments.list_documents(ledger_session(), **query)}
+
+
+@blp.route("/invoices/<number>/payments", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(PAYMENT)
+@blp.alt_response(201, schema=schemas.PaymentSchema, description="The payment")
+def record_payment(number: str) -> Any:
+    """Record a payment (part payments are normal; more than is outstanding is refused); on a
+    credit note, a refund of the credit it holds."""
+    data = json_body(PAYMENT)
+    return command(lambda s: payments.record_payment(
+        s, number, data["date"], allocations.to_minor(data["amount"]), data.get("reference"),
+        auth.actor()))
 
 
 @blp.route("/invoices/<number>/paid", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
-@blp.json_body(PAYMENT)
+@blp.json_body(PAID)
 @blp.alt_response(200, schema=schemas.DocumentSchema, description="The document, paid")
 def paid(number: str) -> Any:
-    """Record payment of an invoice (or settlement of a credit note)."""
-    on = json_body(PAYMENT)["date"]
-    return command(lambda s: payments.pay(s, number, on, auth.actor()), 200)
+    """Pay what is outstanding (on a credit note: refund the credit it holds)."""
+    on = json_body(PAID)["date"]
+    return command(lambda s: payments.pay_outstanding(s, number, on, auth.actor()), 200)
+
+
+@blp.route("/payments/<int:payment_id>/reversal", methods=["POST"])
+@blp.guarded("finance")
+@auth.requires("finance")
+@blp.json_body(REVERSAL)
+@blp.alt_response(201, schema=schemas.ReversalSchema, description="The reversal")
+def reverse_payment(payment_id: int) -> Any:
+    """Reverse a payment recorded in error (audited; the payment stays on record)."""
+    data = json_body(REVERSAL)
+    return command(lambda s: payments.reverse_payment(s, payment_id, data["date"],
+                                                      data["reason"], auth.actor()))
 
 
 @blp.route("/organisations/<organisation>/statement")
@@ -206,7 +261,9 @@ def paid(number: str) -> Any:
 @blp.alt_response(200, schema=schemas.StatementSchema, description="The statement (JSON); "
                   "with format=pdf, the statement as an A4 PDF (application/pdf)")
 def statement(query: dict[str, Any], organisation: str) -> Any:
-    """An organisation's documents issued between two dates (inclusive), paid, outstanding."""
+    """An organisation's account between two dates (inclusive): opening balance, every
+    invoice, credit note, payment, refund and reversal with the running balance, closing
+    balance."""
     if organisation not in current_ruleset().organisations:
         raise Rejected(404, f"unknown organisation {organisation!r}")
     session = ledger_session()
@@ -217,6 +274,16 @@ def statement(query: dict[str, Any], organisation: str) -> Any:
             "Content-Disposition": f'inline; filename="statement-{organisation}.pdf"',
             "Cache-Control": "no-store"})
     return body
+
+
+@blp.route("/reports/aged-debt")
+@blp.guarded("viewer")
+@auth.requires("viewer")
+@blp.arguments(requests.AgedDebtQuerySchema(), location="query")
+@blp.alt_response(200, schema=schemas.AgedDebtSchema, description="Aged debt")
+def aged_debt(query: dict[str, Any]) -> Any:
+    """What each organisation owes on a date (default today), by days past due."""
+    return payments.aged_debt(ledger_session(), query.get("date") or dates.today())
 
 
 @blp.route("/audit")

@@ -13,6 +13,7 @@ from service.http.problems import ProblemSchema
 from service.wire.fields import WEIGHT_PATTERN, Money, Slug, Strict
 
 __all__ = [
+    "AgedDebtSchema",
     "ApportionmentSchema",
     "ArrangementRefSchema",
     "ArrangementSchema",
@@ -48,11 +49,13 @@ __all__ = [
     "NetSchema",
     "OrganisationSchema",
     "OrganisationsSchema",
+    "PaymentSchema",
     "PeriodSchema",
     "ProblemSchema",
     "RecipientSchema",
     "RecoveryEntrySchema",
     "RecoverySchema",
+    "ReversalSchema",
     "RoleSchema",
     "RowSchema",
     "SentSchema",
@@ -462,10 +465,20 @@ class CaseSchema(ma.Schema):
     total = fields.String(required=True)
     billed = fields.String(required=True)
     invoiced = fields.List(fields.Nested(NetSchema), required=True)
+    notes = fields.List(fields.String(), metadata={
+        "description": "e.g. a health body named outside the district map"})
 
 
 class CasesSchema(ma.Schema):
     cases = fields.List(fields.Nested(CaseSchema), required=True)
+
+
+class DocumentLineSchema(ma.Schema):
+    case = fields.String(required=True)
+    item = fields.String(required=True)
+    incurred = fields.Date(allow_none=True, required=True)
+    fraction = fields.String(allow_none=True, required=True)
+    amount = fields.String(required=True)
 
 
 class DocumentSchema(ma.Schema):
@@ -473,15 +486,29 @@ class DocumentSchema(ma.Schema):
     kind = fields.String(required=True)
     case = fields.String(required=True)
     organisation = fields.String(required=True)
+    on_behalf_of = fields.String(metadata={
+        "description": "the partner whose share this is, when it had gone on the issue date"})
     amount = fields.String(required=True)
     issued = fields.Date(required=True)
-    status = fields.String(required=True)
-    paid_on = fields.Date(allow_none=True, required=True)
-    corrects = fields.String()
+    due = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "part-paid", "paid",
+                                                             "credited"]})
+    paid = fields.String(required=True)
+    credited = fields.String(required=True)
+    outstanding = fields.String(required=True)
+    corrects = fields.List(fields.String(), required=True)
+    lines = fields.List(fields.Nested(DocumentLineSchema), required=True)
+
+
+class PartnerNetSchema(ma.Schema):
+    organisation = fields.String(required=True)
+    before = fields.String(required=True)
+    after = fields.String(required=True)
 
 
 class DocumentsSchema(ma.Schema):
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
+    nets = fields.List(fields.Nested(PartnerNetSchema))
     dry_run = fields.Boolean()
 
 
@@ -489,14 +516,57 @@ class InvoicesSchema(ma.Schema):
     invoices = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
+class PaymentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    document = fields.String(required=True)
+    date = fields.Date(required=True)
+    amount = fields.String(required=True)
+    reference = fields.String(allow_none=True, required=True)
+
+
+class ReversalSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    payment = fields.Integer(required=True)
+    document = fields.String(required=True)
+    date = fields.Date(required=True)
+    amount = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class EntrySchema(ma.Schema):
+    date = fields.Date(required=True)
+    kind = fields.String(required=True, metadata={
+        "enum": ["invoice", "credit-note", "payment", "refund", "reversal"]})
+    number = fields.String(required=True)
+    case = fields.String(allow_none=True, required=True)
+    reference = fields.String()
+    amount = fields.String(required=True)
+    balance = fields.String(required=True)
+
+
 class StatementSchema(ma.Schema):
     organisation = fields.String(required=True)
     from_ = fields.Date(data_key="from", allow_none=True, required=True)
     to = fields.Date(allow_none=True, required=True)
-    documents = fields.List(fields.Nested(DocumentSchema), required=True)
-    invoiced = fields.String(required=True)
-    paid = fields.String(required=True)
-    outstanding = fields.String(required=True)
+    opening_balance = fields.String(required=True)
+    entries = fields.List(fields.Nested(EntrySchema), required=True)
+    closing_balance = fields.String(required=True)
+
+
+class AgedRowSchema(ma.Schema):
+    organisation = fields.String()
+    current = fields.String(required=True)
+    days_1_30 = fields.String(data_key="1-30", required=True)
+    days_31_60 = fields.String(data_key="31-60", required=True)
+    days_61_90 = fields.String(data_key="61-90", required=True)
+    over_90 = fields.String(data_key="over-90", required=True)
+    total = fields.String(required=True)
+
+
+class AgedDebtSchema(ma.Schema):
+    date = fields.Date(required=True)
+    organisations = fields.List(fields.Nested(AgedRowSchema), required=True)
+    totals = fields.Nested(AgedRowSchema, required=True)
 
 
 class AuditEventSchema(ma.Schema):

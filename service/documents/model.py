@@ -179,8 +179,8 @@ class Document:
                                                                body["organisation"])),
             issued=issued, due=_day(body.get("due")) or issuer.due(issued), amount=amount,
             status=status, paid=paid, outstanding=outstanding,
-            lines=tuple(Line.from_body(line, case) for line in body["lines"])
-            if body.get("lines") else tuple(lines),
+            lines=tuple(lines) if lines else tuple(
+                Line.from_body(line, case) for line in body.get("lines") or ()),
             corrects=tuple(str(n) for n in corrects),
             on_behalf_of=Party(behalf, names.get(behalf, behalf)) if behalf else None,
             credited=pence(body.get("credited")))

@@ -91,8 +91,8 @@ def _derived_lines(session: Session, row: DocumentRow, reference: str) -> list[L
 
 def _document(session: Session, names: dict[str, str], issuer: Issuer, row: DocumentRow,
               reference: str) -> Document:
-    body = payments.document_body(row, reference)
-    lines = () if body.get("lines") else tuple(_derived_lines(session, row, reference))
+    body = payments.document_body(session, row)
+    lines = tuple(_derived_lines(session, row, reference))  # per tranche, as issued
     return Document.from_body(body, names, issuer, lines)
 
 
@@ -110,7 +110,7 @@ def find(session: Session, ruleset: rules.Ruleset, number: str
         raise NotFound(f"no invoice or credit note is numbered {number!r}")
     row, reference = found
     document = _document(session, _names(ruleset), settings.issuer(session), row, reference)
-    return row.id, payments.document_body(row, reference), document
+    return row.id, payments.document_body(session, row), document
 
 
 def between(session: Session, ruleset: rules.Ruleset, start: date, end: date) -> list[Document]:

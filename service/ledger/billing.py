@@ -7,7 +7,9 @@ Invariants, after every command (one transaction each; nothing of a failed comma
 * within every split group, each partner's documented net equals its share of the group's
   billed total, as split by the group's stored :class:`rules.ResolvedSplit` (cumulatively, so
   rounding never drifts across tranches);
-* documents are never edited (only their payment status); numbers are gap-free per series.
+* documents are never edited (only what is settled against them); numbers are gap-free per
+  series, and their issue dates never go backwards;
+* a run bills only tranches incurred on or before its date; it is dated on or before today.
 """
 
 from __future__ import annotations
@@ -19,15 +21,23 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 import allocations
 import rules
-from service.ledger import audit, settlement
+from service.ledger import audit, dates, payments, settlement
+from service.ledger.errors import Invalid
 from service.ledger.money import pence
-from service.ledger.payments import document_body
-from service.ledger.tables import Case, Document, DocumentLine, Series, SplitGroup, Tranche
+from service.ledger.tables import (
+    Case,
+    Correction,
+    Document,
+    DocumentLine,
+    Series,
+    SplitGroup,
+    Tranche,
+)
 
 __all__ = [
     "bill",
@@ -38,7 +48,7 @@ __all__ = [
 def _request(case: Case, on: date, tranches: Sequence[Tranche]) -> rules.DhrRequest:
     costs = tuple(rules.Cost(t.item, allocations.from_minor(t.amount)) for t in tranches)
     return rules.DhrRequest(case.district, on, costs, case.health_body,
-                            commissioned=case.commissioned)
+                            commissioned=case.commissioned, any_health_body=True)
 
 
 def _group_for(session: Session, case: Case, split: rules.ResolvedSplit) -> SplitGroup:
@@ -53,73 +63,137 @@ def _group_for(session: Session, case: Case, split: rules.ResolvedSplit) -> Spli
 
 
 def _apportion(session: Session, ruleset: rules.Ruleset, case: Case, on: date,
-               billed: bool) -> None:
-    """Put the case's unbilled (or, for a rebill, billed) tranches into the group of the split
-    resolved on ``on``; the next settlement makes every group's net its share."""
-    state = Tranche.split_id.is_not(None) if billed else Tranche.split_id.is_(None)
+               billed: bool) -> set[int]:
+    """Put the case's unbilled tranches incurred on or before ``on`` (for a rebill: its billed
+    tranches) into the group of the split resolved on ``on``; the next settlement makes every
+    group's net its share. Returns the ids of tranches that moved to another group."""
+    state: ColumnElement[bool] = (Tranche.split_id.is_not(None) if billed else
+                                  Tranche.split_id.is_(None) & (Tranche.incurred <= on))
     tranches = list(session.scalars(select(Tranche).where(Tranche.case_id == case.id, state)
                                     .order_by(Tranche.id)))
+    moved: set[int] = set()
     if tranches:
         _, split = rules.resolve_split(ruleset, _request(case, on, tranches))
         group = _group_for(session, case, split)
         for tranche in tranches:
+            if tranche.split_id is not None and tranche.split_id != group.id:
+                moved.add(tranche.id)
             tranche.split_id = group.id
         session.flush()
+    return moved
+
+
+def check_date(session: Session, on: date) -> None:
+    """A run is dated on or before today and not before the latest document issued, so
+    numbers and dates run in the same order (:class:`Invalid` naming ``date``)."""
+    dates.check_fact(on, "date")
+    latest = session.execute(select(Document.number, Document.issued)
+                             .order_by(Document.issued.desc(), Document.id.desc())
+                             .limit(1)).first()
+    if latest is not None and on < latest.issued:
+        raise Invalid(f"{latest.number} was issued on {latest.issued.isoformat()}: a billing run "
+                      f"cannot be dated before it (numbers and dates run in the same order)",
+                      field="date")
 
 
 def bill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str
          ) -> list[dict[str, Any]]:
-    """A billing run: apportion the unbilled tranches under the split resolved on ``on`` (or
-    the commission date, if the arrangement says so), then settle every group: at most one
-    document per partner, an invoice if what it owes moved up, a credit note if down."""
-    _apportion(session, ruleset, case, on, billed=False)
-    return _settle(session, case, on, actor, "bill")
+    """A billing run: apportion the unbilled tranches incurred by ``on`` under the split
+    resolved on ``on`` (or the commission date, if the arrangement says so), then settle every
+    group: at most one document per partner, an invoice if what it owes moved up, a credit
+    note if down; a partner gone by ``on`` is billed through whoever took over its
+    liabilities."""
+    check_date(session, on)
+    moved = _apportion(session, ruleset, case, on, billed=False)
+    documents: list[dict[str, Any]] = _settle(session, ruleset, case, on, actor, "bill",
+                                              moved)["documents"]
+    return documents
 
 
 def rebill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str,
-           dry_run: bool) -> list[dict[str, Any]]:
+           dry_run: bool) -> dict[str, Any]:
     """Re-apportion every billed tranche of the case under the split resolved on ``on``: the
-    credit notes and top-ups that make each partner's net its new share. A dry run issues
-    nothing (the caller rolls the transaction back) and shows documents without numbers."""
-    _apportion(session, ruleset, case, on, billed=True)
-    return _settle(session, case, on, actor, "rebill", preview=dry_run)
+    credit notes and top-ups that make each partner's net its new share, and each partner's
+    net before and after. A dry run is the same run, shown without numbers: the caller rolls
+    its transaction back."""
+    check_date(session, on)
+    moved = _apportion(session, ruleset, case, on, billed=True)
+    result = _settle(session, ruleset, case, on, actor, "rebill", moved)
+    if dry_run:
+        result["documents"] = [d | {"number": None} for d in result["documents"]]
+        result["dry_run"] = True
+    return result
 
 
-def _settle(session: Session, case: Case, on: date, actor: str, action: str,
-            preview: bool = False) -> list[dict[str, Any]]:
+def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str,
+            action: str, moved: set[int]) -> dict[str, Any]:
     """Load the case's groups and what is documented, let :func:`settlement.settle` decide,
-    and record its decisions (documents with numbers, transfer lines, audit events)."""
+    and record its decisions (documents with numbers, transfer lines, credit allocated, audit
+    events)."""
     groups = list(session.scalars(select(SplitGroup).where(SplitGroup.case_id == case.id)
                                   .order_by(SplitGroup.id)))
     tranches = list(session.scalars(select(Tranche).where(
         Tranche.case_id == case.id, Tranche.split_id.is_not(None)).order_by(Tranche.id)))
+    documented = _documented(session, case)
+
+    def addressee(organisation: str) -> str:
+        return rules.liable_body(ruleset, organisation, case.district, on, case.health_body)
+
     decided = settlement.settle(
         [settlement.Group(g.id, rules.ResolvedSplit.from_dict(json.loads(g.data)),
-                          tuple(settlement.BilledTranche(t.item, t.amount)
+                          tuple(settlement.BilledTranche(
+                              t.item, t.amount, None if t.id in moved else t.billed_amount)
                                 for t in tranches if t.split_id == g.id))
          for g in groups],
-        _documented(session, case), _issued(session, case))
+        documented, _issued(session, case), addressee)
     run = str(uuid.uuid4())
-    issued = []
-    if decided.documents and not preview:
+    if decided.documents:
         # Lock both number series in one fixed order before taking any number, so two runs
-        # issuing invoices and credit notes in different orders cannot deadlock.
+        # issuing invoices and credit notes in different orders cannot deadlock; then the date
+        # check cannot race another run.
         session.execute(select(Series.name).order_by(Series.name).with_for_update()).all()
+        check_date(session, on)
+    issued: list[Document] = []
+    numbers = {d.number: d.id for d in session.scalars(select(Document).where(
+        Document.case_id == case.id))}
     for decision in decided.decisions:
         if decision.kind is None:
-            if not preview:
-                for split_id, amount in decision.lines:
-                    session.add(DocumentLine(case_id=case.id, organisation=decision.organisation,
-                                             split_id=split_id, document_id=None, amount=amount))
-                audit.record(session, actor, f"{action}:transfer", "case", case.reference, None,
-                             {"organisation": decision.organisation, "run": run,
-                              "lines": {str(k): pence(v) for k, v in decision.lines}})
+            for split_id, amount in decision.lines:
+                session.add(DocumentLine(case_id=case.id, organisation=decision.organisation,
+                                         split_id=split_id, document_id=None, amount=amount))
+            audit.record(session, actor, f"{action}:transfer", "case", case.reference, None,
+                         {"organisation": decision.organisation, "run": run,
+                          "lines": {str(k): pence(v) for k, v in decision.lines}})
             continue
-        issued.append(_issue(session, case, decision, on, run, actor, action, preview))
-    if not preview:
-        for tranche in tranches:
-            tranche.billed_amount = tranche.amount
-    return issued
+        issued.append(_issue(session, case, decision, on, run, numbers))
+    for tranche in tranches:
+        if tranche.billed_amount != tranche.amount:
+            audit.record(session, actor, f"{action}:tranche", "tranche", tranche.id,
+                         {"billed_amount": None if tranche.billed_amount is None
+                          else pence(tranche.billed_amount)},
+                         {"billed_amount": pence(tranche.amount), "split": tranche.split_id})
+        tranche.billed_amount = tranche.amount
+    session.flush()
+    for organisation in dict.fromkeys(d.organisation for d in issued):
+        payments.allocate_credit(session, case.id, organisation, on)
+    session.flush()
+    bodies = payments.document_bodies(session, issued)
+    for body in bodies:
+        audit.record(session, actor, f"{action}:issue", "document", body["number"], None, body)
+    nets_after = defaultdict(int, documented)
+    for decision in decided.decisions:
+        for split_id, amount in decision.lines:
+            nets_after[(split_id, decision.organisation)] += amount
+    return {"documents": bodies, "nets": _nets(documented, nets_after)}
+
+
+def _nets(before: dict[tuple[int, str], int], after: dict[tuple[int, str], int]
+          ) -> list[dict[str, str]]:
+    partners = list(dict.fromkeys(o for _, o in [*before, *after]))
+    return [{"organisation": o,
+             "before": pence(sum(a for (_, p), a in before.items() if p == o)),
+             "after": pence(sum(a for (_, p), a in after.items() if p == o))}
+            for o in partners]
 
 
 def _documented(session: Session, case: Case) -> dict[tuple[int, str], int]:
@@ -128,40 +202,44 @@ def _documented(session: Session, case: Case) -> dict[tuple[int, str], int]:
             select(DocumentLine.split_id, DocumentLine.organisation, DocumentLine.amount)
             .where(DocumentLine.case_id == case.id)):
         documented[(split_id, organisation)] += amount
-    return documented
+    return dict(documented)
 
 
 def _issued(session: Session, case: Case) -> list[settlement.IssuedDocument]:
+    """The case's documents, oldest first, each with the partner whose shares it carries."""
     lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for document_id, split_id, amount in session.execute(
-            select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.amount)
+    partner: dict[int, str] = {}
+    for document_id, organisation, split_id, amount in session.execute(
+            select(DocumentLine.document_id, DocumentLine.organisation, DocumentLine.split_id,
+                   DocumentLine.amount)
             .where(DocumentLine.case_id == case.id, DocumentLine.document_id.is_not(None))
             .order_by(DocumentLine.id)):
         if document_id is not None:
             lines[document_id].append((split_id, amount))
-    return [settlement.IssuedDocument(d.number, d.organisation, tuple(lines[d.id]))
+            partner[document_id] = organisation
+    return [settlement.IssuedDocument(d.number, partner.get(d.id, d.organisation),
+                                      tuple(lines[d.id]))
             for d in session.scalars(select(Document).where(Document.case_id == case.id)
                                      .order_by(Document.id))]
 
 
 def _issue(session: Session, case: Case, decision: settlement.Decision, on: date, run: str,
-           actor: str, action: str, preview: bool) -> dict[str, Any]:
+           numbers: dict[str, int]) -> Document:
     kind = decision.kind or "invoice"  # never None here: transfers issue no document
-    number = None if preview else _next_number(session, kind)
-    document = Document(number=number or "", kind=kind, case_id=case.id,
-                        organisation=decision.organisation, amount=decision.amount, issued=on,
-                        status="open", corrects=decision.corrects[0] if decision.corrects
-                        else None, run=run)
-    if preview:
-        return document_body(document, case.reference) | {"number": None}
+    document = Document(number=_next_number(session, kind), kind=kind, case_id=case.id,
+                        organisation=decision.addressee or decision.organisation,
+                        on_behalf_of=decision.on_behalf_of, amount=decision.amount, issued=on,
+                        due=payments.due_date(session, on), status="open", paid=0, credited=0,
+                        run=run)
     session.add(document)
     session.flush()
     for split_id, amount in decision.lines:
         session.add(DocumentLine(case_id=case.id, organisation=decision.organisation,
                                  split_id=split_id, document_id=document.id, amount=amount))
-    body = document_body(document, case.reference)
-    audit.record(session, actor, f"{action}:issue", "document", document.number, None, body)
-    return body
+    for number in decision.corrects:
+        session.add(Correction(document_id=document.id, corrected_id=numbers[number]))
+    numbers[document.number] = document.id
+    return document
 
 
 def _next_number(session: Session, kind: str) -> str:

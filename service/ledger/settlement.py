@@ -13,13 +13,18 @@ Invariants of a :class:`Settlement` (tested as properties in ``tests/ledger``):
   (conservation), so the case's documents sum to its billed cost;
 * at most one document per partner per run: an invoice when its net rises, a credit note when
   it falls; a partner whose lines net to zero across groups gets *transfer* lines and no
-  document (it owes the same, only under another split).
+  document (it owes the same, only under another split);
+* a document *corrects* exactly the partner's earlier documents with lines in a group whose
+  settled basis changed (a tranche revised, or moved away by a rebill); a charge for newly
+  billed tranches corrects nothing;
+* a document goes to the partner, or, when the partner has gone on the issue date, to the body
+  the caller's ``addressee`` names (``on_behalf_of`` the partner).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -43,10 +48,12 @@ Kind = Literal["invoice", "credit-note"]
 
 @attrs.frozen
 class BilledTranche:
-    """A tranche in a group: its cost item and amount (pence) as it now stands."""
+    """A tranche in a group: its cost item and amount (pence) as it now stands, and the amount
+    it was last settled at *in this group* (``None``: new to the group)."""
 
     item: str
     amount: int
+    settled: int | None = None
 
 
 @attrs.frozen
@@ -61,6 +68,13 @@ class Group:
     def total(self) -> int:
         """The group's total in pence."""
         return sum(t.amount for t in self.tranches)
+
+    def revised(self, documented_total: int) -> bool:
+        """Whether what was settled in this group has changed since (a tranche revised, or
+        one moved away): then the run's lines in it correct earlier documents."""
+        kept = [t for t in self.tranches if t.settled is not None]
+        return (any(t.amount != t.settled for t in kept)
+                or sum(t.settled or 0 for t in kept) != documented_total)
 
 
 @attrs.frozen
@@ -83,12 +97,19 @@ class Decision:
     """What the run does for one partner: ``lines`` are (group id, pence) in group order.
 
     ``kind`` is ``None`` for a transfer (the lines net to zero: no document), else the document
-    to issue; ``corrects`` names the earlier documents it corrects."""
+    to issue; ``corrects`` names the earlier documents it corrects; ``addressee`` is who the
+    document goes to (the partner itself unless it has gone)."""
 
     organisation: str
     kind: Kind | None
     lines: tuple[tuple[int, int], ...]
     corrects: tuple[str, ...] = ()
+    addressee: str = ""
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        """The partner, when the document goes to another body on its behalf."""
+        return self.organisation if self.addressee not in ("", self.organisation) else None
 
     @property
     def amount(self) -> int:
@@ -139,7 +160,8 @@ def documented_by_group(issued: Iterable[IssuedDocument],
 
 
 def settle(groups: Sequence[Group], documented: Mapping[tuple[int, str], int],
-           issued: Sequence[IssuedDocument] = ()) -> Settlement:
+           issued: Sequence[IssuedDocument] = (),
+           addressee: Callable[[str], str] | None = None) -> Settlement:
     """Decide the run's documents so that every partner's net per group is its share.
 
     Args:
@@ -147,6 +169,8 @@ def settle(groups: Sequence[Group], documented: Mapping[tuple[int, str], int],
             of the groups, then of each split's partners, then of what was documented).
         documented: pence documented so far per (group id, partner), transfers included.
         issued: the documents issued before, oldest first (they decide ``corrects``).
+        addressee: who takes a partner's document (the body that took over its liabilities
+            if it has gone); called only for partners that get a document.
     """
     deltas: dict[str, dict[int, int]] = {}
     for group in groups:
@@ -157,17 +181,18 @@ def settle(groups: Sequence[Group], documented: Mapping[tuple[int, str], int],
             delta = shares.get(organisation, 0) - documented.get((group.id, organisation), 0)
             if delta:
                 deltas.setdefault(organisation, {})[group.id] = delta
+    revised = {g.id for g in groups if g.revised(
+        sum(a for (gid, _), a in documented.items() if gid == g.id))}
     decisions: list[Decision] = []
     for organisation, lines in deltas.items():
         total = sum(lines.values())
         if total == 0:  # moved between groups, owes the same: no document
             decisions.append(Decision(organisation, None, tuple(lines.items())))
-        else:
-            decisions.append(Decision(organisation, "credit-note" if total < 0 else "invoice",
-                                      tuple(lines.items()), _corrects(organisation, issued)))
+            continue
+        corrected = {g for g in lines if g in revised}
+        corrects = tuple(d.number for d in issued if d.organisation == organisation
+                         and any(g in corrected and a for g, a in d.lines))
+        decisions.append(Decision(organisation, "credit-note" if total < 0 else "invoice",
+                                  tuple(lines.items()), corrects,
+                                  addressee(organisation) if addressee else organisation))
     return Settlement(tuple(decisions))
-
-
-def _corrects(organisation: str, issued: Sequence[IssuedDocument]) -> tuple[str, ...]:
-    latest = [d.number for d in issued if d.organisation == organisation]
-    return (latest[-1],) if latest else ()

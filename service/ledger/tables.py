@@ -28,12 +28,16 @@ __all__ = [
     "Base",
     "BillingContactRow",
     "Case",
+    "Correction",
+    "CreditAllocation",
     "Document",
     "DocumentLine",
     "DocumentSending",
     "IdempotencyRecord",
     "IssuerSettings",
+    "Payment",
     "Recovery",
+    "Reversal",
     "Series",
     "SignInFailure",
     "SignInSession",
@@ -87,8 +91,11 @@ class Tranche(Base):
 
 
 class Document(Base):
-    """An invoice (positive) or credit note (negative); never edited once issued, except its
-    payment status."""
+    """An invoice (positive) or credit note (negative) to ``organisation`` (on behalf of
+    ``on_behalf_of`` when that partner had gone on the issue date); never edited once issued,
+    except what is settled against it: ``paid`` (payments net of reversals; refunds of a
+    credit note) and ``credited`` (credit allocated to an invoice, or from a credit note), both
+    in pence and positive, and the ``status`` they give."""
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -96,12 +103,59 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     organisation: Mapped[str] = mapped_column(String(100), index=True)
+    on_behalf_of: Mapped[str | None] = mapped_column(String(100))
     amount: Mapped[int] = mapped_column(BigInteger)
     issued: Mapped[date] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
-    paid_on: Mapped[date | None] = mapped_column(Date)
-    corrects: Mapped[str | None] = mapped_column(String(20))
+    paid: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    credited: Mapped[int] = mapped_column(BigInteger, server_default="0")
     run: Mapped[str] = mapped_column(String(40))
+
+
+class Correction(Base):
+    """Document ``document_id`` corrects the earlier document ``corrected_id``."""
+
+    __tablename__ = "corrections"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    corrected_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+
+
+class Payment(Base):
+    """Money received against an invoice (or paid out against a credit note: a refund of held
+    credit), with the remittance reference. Never deleted: a mistake is reversed."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    received: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Reversal(Base):
+    """A payment recorded in error, reversed on ``reversed_on`` for ``reason`` (at most
+    once)."""
+
+    __tablename__ = "payment_reversals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    reversed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CreditAllocation(Base):
+    """Credit from a credit note set against an open invoice of the same organisation on the
+    same case, on the credit note's issue date."""
+
+    __tablename__ = "credit_allocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    allocated_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
 
 
 class DocumentLine(Base):

@@ -18,12 +18,13 @@ import attrs
 import pygal
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import allocations
 import rules
 from rules import forecast as forecasting
+from service.ledger import payments
 from service.ledger.history import review_history
 from service.ledger.tables import Document
 from service.wire.answers import forecast_body
@@ -63,7 +64,10 @@ def _text(pence: int) -> str:
 
 @attrs.frozen
 class PartnerCosts:
-    """One partner's DHR documents issued in the year, in pence."""
+    """One organisation's DHR account in the year, in pence: documents issued to it in the
+    year (``billed`` = ``invoiced`` + ``credited``), payments received in the year net of
+    refunds and reversals (``paid``), and what it owes at the year's end (``outstanding``: its
+    statement's closing balance and its aged-debt total on that date)."""
 
     organisation: str
     name: str
@@ -71,11 +75,7 @@ class PartnerCosts:
     invoiced: int
     credited: int
     paid: int
-
-    @property
-    def outstanding(self) -> int:
-        """What is still to be paid (billed less paid)."""
-        return self.billed - self.paid
+    outstanding: int
 
 
 @attrs.frozen
@@ -109,9 +109,16 @@ def board_report(session: Session, ruleset: rules.Ruleset, year: str) -> BoardRe
         row = rows[document.organisation]
         row["billed"] += document.amount
         row["invoiced" if document.amount > 0 else "credited"] += document.amount
-        if document.status == "paid":
-            row["paid"] += document.amount
-    partners = tuple(PartnerCosts(o, ruleset.name_of(o), **r) for o, r in rows.items())
+    for organisation in session.scalars(select(Document.organisation).where(
+            Document.issued <= end).group_by(Document.organisation)
+            .order_by(func.min(Document.id))):
+        moves = payments.movements(session, organisation, end)
+        row = rows[organisation]
+        row["paid"] = -sum(m["amount"] for when, m in moves if when >= start
+                           and m["kind"] in ("payment", "refund", "reversal"))
+        row["outstanding"] = sum(m["amount"] for _, m in moves)
+    partners = tuple(PartnerCosts(o, ruleset.name_of(o), **r) for o, r in rows.items()
+                     if any(r.values()))
     funds = tuple(rules.allocate_fund(ruleset, fund) for fund in ruleset.funds.values()
                   if fund.year == year)
     arrangements = tuple(a for a in ruleset.arrangements.values()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -16,11 +17,14 @@ import allocations
 
 __all__ = [
     "MONEY_PATTERN",
+    "PLAUSIBLE_DATES",
     "REFERENCE_PATTERN",
     "SLUG_PATTERN",
     "WEIGHT_PATTERN",
     "Cursor",
+    "Day",
     "Money",
+    "Reference",
     "Slug",
     "Strict",
     "cursor_text",
@@ -74,6 +78,40 @@ class Strict(ma.Schema):
 
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$"
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]{0,39}")
+
+
+def Reference(**kwargs: Any) -> fields.String:
+    """A case reference as councils write them (``DHR/2015/01``, ``DHR-2013-02``): letters,
+    digits, ``/ . _ -``, starting with a letter or digit, at most 40 characters, matched in
+    full (no whitespace or control characters anywhere, a trailing newline included)."""
+
+    def full_match(value: str) -> None:
+        if not _REFERENCE.fullmatch(value) or value.endswith("/"):
+            raise ma.ValidationError(
+                "a reference such as DHR/2015/01 or DHR-2013-02: up to 40 letters, digits and "
+                "/ . _ -, starting with a letter or digit, not ending with /; no spaces or "
+                "control characters")
+
+    return fields.String(validate=full_match, metadata={
+        "pattern": REFERENCE_PATTERN, "example": "DHR/2015/01"} | kwargs.pop("metadata", {}),
+        **kwargs)
+
+
+#: The dates any input may name: nothing in this domain happened before 1990 or is planned
+#: after 2100; outside that, a typing slip (0213-05-01, 20135-01-01) is refused at once.
+PLAUSIBLE_DATES = (date(1990, 1, 1), date(2100, 12, 31))
+
+
+class Day(fields.Date):
+    """A calendar date (ISO 8601, ``2013-05-01``) between 1990-01-01 and 2100-12-31."""
+
+    def __init__(self, **kwargs: Any):
+        low, high = PLAUSIBLE_DATES
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(
+            min=low, max=high, error=f"an implausible date: give one between {low.isoformat()} "
+                                     f"and {high.isoformat()}"))
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:

@@ -14,15 +14,26 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.wire.fields import REFERENCE_PATTERN, SLUG_PATTERN, Cursor, Money, Slug, Strict
+from service.wire.fields import (
+    SLUG_PATTERN,
+    Cursor,
+    Day,
+    Money,
+    Reference,
+    Slug,
+    Strict,
+)
 
 __all__ = [
+    "AgedDebtQuerySchema",
     "AuditQuerySchema",
     "AwardsQuerySchema",
     "AwardsRequestSchema",
     "BillingContactSchema",
     "BillingRequestSchema",
+    "CaseEditSchema",
     "CaseRequestSchema",
+    "CasesQuerySchema",
     "Change",
     "CompareQuerySchema",
     "CompareRequestSchema",
@@ -40,10 +51,12 @@ __all__ = [
     "OpenDataQuerySchema",
     "OrganisationsQuerySchema",
     "Paged",
+    "PaidRequestSchema",
     "PaymentRequestSchema",
     "RebillRequestSchema",
     "RecoveryRequestSchema",
     "ReportQuerySchema",
+    "ReversalRequestSchema",
     "StagePaymentRequestSchema",
     "StatementQuerySchema",
 ]
@@ -71,12 +84,12 @@ class CostSchema(Strict):
 
 class DhrRequestSchema(Strict):
     district = Slug(required=True, metadata={"example": "amber-valley"})
-    date = fields.Date(required=True, metadata={"example": "2013-05-01"})
+    date = Day(required=True, metadata={"example": "2013-05-01"})
     costs = fields.List(fields.Nested(CostSchema), required=True,
                         validate=validate.Length(min=1, max=100))
     health_body = Slug(allow_none=True)
     arrangement = Slug(allow_none=True)
-    commissioned = fields.Date(allow_none=True, metadata={
+    commissioned = Day(allow_none=True, metadata={
         "description": "commission date; needed by arrangements governed by it"})
     currency = fields.String(validate=validate.OneOf(["GBP"]))
 
@@ -122,22 +135,38 @@ class CompareRequestSchema(Strict):
 
 
 class OrganisationsQuerySchema(Strict):
-    date = fields.Date(metadata={"description": "default: today"})
+    date = Day(metadata={"description": "default: today"})
 
 
 class CaseRequestSchema(Strict):
-    reference = fields.String(required=True, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="a reference such as DHR-2013-02 (letters, digits, - / . _)"),
-        metadata={"example": "DHR-2013-02"})
+    reference = Reference(required=True, metadata={
+        "description": "as councils write them; never victim-identifying"})
     district = Slug(required=True)
-    commissioned = fields.Date(required=True)
+    commissioned = Day(required=True)
     health_body = Slug(allow_none=True)
+
+
+class CaseEditSchema(Strict):
+    health_body = Slug(allow_none=True)
+    commissioned = Day()
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    reference = Reference()
+
+
+class CasesQuerySchema(Strict):
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
+    district = Slug()
+    year = fields.String(validate=validate.Regexp(
+        r"^(19|20)[0-9]{2}(-[0-9]{2})?\Z", error="a year: 2015, or a financial year: 2015-16"),
+        metadata={"example": "2015-16"})
+    q = fields.String(validate=validate.Length(min=1, max=40),
+                      metadata={"description": "part of the reference"})
 
 
 class CostRequestSchema(Strict):
     item = Slug(required=True, metadata={"example": "overview-author"})
     amount = Money(required=True)
-    incurred = fields.Date(required=True)
+    incurred = Day(required=True)
 
 
 class CostRevisionSchema(Strict):
@@ -145,27 +174,48 @@ class CostRevisionSchema(Strict):
 
 
 class BillingRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class RebillRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
     dry_run = fields.Boolean(load_default=False)
 
 
+class PaidRequestSchema(Strict):
+    date = Day(required=True)
+
+
 class PaymentRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
+    amount = Money(required=True)
+    reference = fields.String(validate=validate.Regexp(
+        r"^[^\x00-\x1f\x7f]{1,100}\Z", error="1 to 100 characters, no control characters"),
+        allow_none=True, metadata={"description": "the remittance reference"})
+
+
+class ReversalRequestSchema(Strict):
+    date = Day(required=True)
+    reason = fields.String(required=True, validate=validate.Regexp(
+        r"^(?=.*\S)[^\x00-\x08\x0b-\x1f\x7f]{1,500}\Z",
+        error="1 to 500 characters saying why, no control characters"))
 
 
 class InvoicesQuerySchema(Strict):
     organisation = Slug()
-    case = fields.String(validate=validate.Regexp(REFERENCE_PATTERN))
-    status = fields.String(validate=validate.OneOf(["open", "paid"]))
+    case = Reference()
+    status = fields.String(validate=validate.OneOf(["open", "part-paid", "paid", "credited"]))
+    from_ = Day(data_key="from")
+    to = Day()
+
+
+class AgedDebtQuerySchema(Strict):
+    date = Day(metadata={"description": "default: today"})
 
 
 class StatementQuerySchema(Strict):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = Day(data_key="from")
+    to = Day()
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
 
 
@@ -276,8 +326,8 @@ class BillingContactSchema(Strict):
 class ExportQuerySchema(Strict):
     """The period (inclusive) and the file format of the finance-system export."""
 
-    from_ = fields.Date(data_key="from", required=True)
-    to = fields.Date(required=True)
+    from_ = Day(data_key="from", required=True)
+    to = Day(required=True)
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 
     @ma.validates_schema
@@ -287,7 +337,7 @@ class ExportQuerySchema(Strict):
 
 
 class AwardsRequestSchema(Strict):
-    date = fields.Date(required=True, metadata={"description": "the award (decision) date"})
+    date = Day(required=True, metadata={"description": "the award (decision) date"})
 
 
 class AwardsQuerySchema(Strict):
@@ -297,17 +347,17 @@ class AwardsQuerySchema(Strict):
 
 class ConditionRequestSchema(Strict):
     met = fields.Boolean(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class StagePaymentRequestSchema(Strict):
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class RecoveryRequestSchema(Strict):
     amount = Money(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -24,8 +24,11 @@ def split(*names: str, weights: tuple[int, ...] = ()) -> rules.ResolvedSplit:
         for i, n in enumerate(names)))
 
 
-def group(gid: int, s: rules.ResolvedSplit, *amounts: int) -> Group:
-    return Group(gid, s, tuple(BilledTranche("overview-author", a) for a in amounts))
+def group(gid: int, s: rules.ResolvedSplit, *amounts: int, settled: tuple[int, ...] = ()
+          ) -> Group:
+    return Group(gid, s, tuple(BilledTranche("overview-author", a,
+                                             settled[i] if i < len(settled) else None)
+                               for i, a in enumerate(amounts)))
 
 
 def test_a_first_run_invoices_each_partner_its_share() -> None:
@@ -44,10 +47,35 @@ def test_a_revision_down_is_a_credit_note_that_corrects_the_invoice() -> None:
     issued = [IssuedDocument(n, o, ((1, a),)) for n, o, a in
               [("INV-1", "a", 3334), ("INV-2", "b", 3333), ("INV-3", "c", 3333)]]
     documented = settlement.documented_by_group(issued)
-    decided = settlement.settle([group(1, split("a", "b", "c"), 7000)], documented, issued)
+    decided = settlement.settle([group(1, split("a", "b", "c"), 7000, settled=(10000,))],
+                                documented, issued)
     assert [(d.organisation, d.kind, d.amount, d.corrects) for d in decided.documents] == [
         ("a", "credit-note", -1000, ("INV-1",)), ("b", "credit-note", -1000, ("INV-2",)),
         ("c", "credit-note", -1000, ("INV-3",))]
+
+
+def test_a_new_tranche_corrects_nothing_and_a_revision_corrects_only_its_groups() -> None:
+    issued = [IssuedDocument(n, o, ((g, 5000),)) for n, o, g in
+              [("INV-1", "a", 1), ("INV-2", "b", 1), ("INV-3", "a", 2), ("INV-4", "c", 2)]]
+    documented = settlement.documented_by_group(issued)
+    two = [group(1, split("a", "b"), 10000, 2000, settled=(10000,)),
+           group(2, split("a", "c"), 10000, settled=(10000,))]
+    assert {d.organisation: d.corrects for d in settlement.settle(two, documented, issued)
+            .decisions} == {"a": (), "b": ()}
+    two[1] = group(2, split("a", "c"), 8000, settled=(10000,))
+    decided = settlement.settle(two, documented, issued)
+    assert {d.organisation: (d.amount, d.corrects) for d in decided.decisions} == {
+        "a": (0, ()), "b": (1000, ()), "c": (-1000, ("INV-4",))}
+    assert decided.transfers[0].organisation == "a"  # +1000 in group 1, -1000 in group 2
+
+
+def test_a_gone_partner_s_document_goes_to_whoever_took_over() -> None:
+    documented = {(1, "authority"): 5000, (1, "force"): 5000}
+    decided = settlement.settle([group(1, split("authority", "force"), 8000, settled=(10000,))],
+                                documented,
+                                addressee=lambda o: "commissioner" if o == "authority" else o)
+    assert [(d.organisation, d.addressee, d.on_behalf_of) for d in decided.documents] == [
+        ("authority", "commissioner", "authority"), ("force", "force", None)]
 
 
 def test_a_move_that_leaves_a_share_unchanged_is_a_transfer_not_a_document() -> None:
@@ -89,7 +117,7 @@ class Model:
     def run(self) -> settlement.Settlement:
         before = dict(self.documented)
         decided = settlement.settle(self.groups, self.documented, self.issued)
-        check_run(self.groups, before, decided)
+        check_run(self.groups, before, decided, self.issued)
         for decision in decided.decisions:
             for gid, amount in decision.lines:
                 self.documented[(gid, decision.organisation)] += amount
@@ -97,11 +125,27 @@ class Model:
                 self.issued.append(IssuedDocument(f"D{len(self.issued) + 1}",
                                                   decision.organisation, decision.lines))
         check_settled(self.groups, self.documented)
+        self.groups = [attrs.evolve(g, tranches=tuple(attrs.evolve(t, settled=t.amount)
+                                                      for t in g.tranches))
+                       for g in self.groups]
         return decided
 
 
 def check_run(groups: list[Group], before: dict[tuple[int, str], int],
-              decided: settlement.Settlement) -> None:
+              decided: settlement.Settlement, issued: list[IssuedDocument]) -> None:
+    revised = {g.id for g in groups
+               if any(t.settled is not None and t.settled != t.amount for t in g.tranches)}
+    for decision in decided.documents:  # corrects: the partner's documents in revised groups
+        groups_of = {g for g, _ in decision.lines}
+        for number in decision.corrects:
+            corrected = next(d for d in issued if d.number == number)
+            assert corrected.organisation == decision.organisation
+            assert {g for g, a in corrected.lines if a} & groups_of
+        if not any(g in revised for g in groups_of) and all(
+                sum(t.settled or 0 for t in g.tranches) == sum(
+                    a for (gid, _), a in before.items() if gid == g.id)
+                for g in groups if g.id in groups_of):
+            assert decision.corrects == (), "a charge for new tranches corrects nothing"
     partners = [d.organisation for d in decided.decisions]
     assert len(partners) == len(set(partners)), "at most one decision per partner per run"
     for decision in decided.decisions:
@@ -163,7 +207,8 @@ def test_every_run_settles_every_group_to_its_shares(
             assert isinstance(b, int)
             source, target = a % len(model.groups), b % len(model.groups)
             if source != target:
-                moved = model.groups[source].tranches
+                moved = tuple(attrs.evolve(t, settled=None)
+                              for t in model.groups[source].tranches)
                 model.groups[source] = attrs.evolve(model.groups[source], tranches=())
                 model.groups[target] = attrs.evolve(model.groups[target], tranches=(
                     *model.groups[target].tranches, *moved))

@@ -62,20 +62,32 @@ def test_a_finance_officer_bills_corrects_and_is_paid(ledger: Ledger) -> None:
     corrections = post(client, ledger, "/cases/DHR-2013-02/billing", {"date": "2013-06-01"})
     assert {k for k, _, _ in documents(corrections)} == {"credit-note"}
     assert sum(Decimal(a) for _, _, a in documents(corrections)) == Decimal("-600.00")
-    assert all(d["corrects"].startswith("INV-") for d in corrections.get_json()["documents"])
+    assert all(len(d["corrects"]) == 1 and d["corrects"][0].startswith("INV-")
+               for d in corrections.get_json()["documents"])
+    first_run = {d["organisation"]: d["number"] for d in client.get(
+        "/api/v1/invoices?to=2013-02-01", headers=ledger.headers("viewer")
+    ).get_json()["invoices"]}
+    assert all(d["corrects"] == [first_run[d.get("on_behalf_of") or d["organisation"]]]
+               for d in corrections.get_json()["documents"])
     pct = [d for d in corrections.get_json()["documents"]
-           if d["organisation"] == "derbyshire-county-pct"]
+           if d.get("on_behalf_of") == "derbyshire-county-pct"]
+    # the PCT had gone by June 2013: its credit goes to the CCG that took over Amber Valley
     assert pct and pct[0]["amount"] == "-100.00"
+    assert pct[0]["organisation"] == "southern-derbyshire-ccg"
     invariants.check(ledger.app)
     # payment and the statement
-    paid = post(client, ledger, "/invoices/INV-000001/paid", {"date": "2013-03-01"})
-    assert paid.status_code == 200 and paid.get_json()["status"] == "paid"
+    # INV-000001 was credited 100.00 on 2013-06-01, so paying it pays what is outstanding
+    paid = post(client, ledger, "/invoices/INV-000001/paid", {"date": "2013-06-02"})
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid" and paid.get_json()["paid"] == "233.34"
     statement = client.get("/api/v1/organisations/derbyshire-constabulary/statement"
                            "?from=2013-01-01&to=2013-12-31", headers=ledger.headers("viewer"))
     body = statement.get_json()
-    assert body["invoiced"] == "233.34" and body["paid"] == "333.34"
-    assert body["outstanding"] == "-100.00"
-    assert [d["number"] for d in body["documents"]] == ["INV-000001", "CN-000001"]
+    assert body["opening_balance"] == "0.00" and body["closing_balance"] == "0.00"
+    assert [(e["kind"], e["number"], e["amount"], e["balance"]) for e in body["entries"]] == [
+        ("invoice", "INV-000001", "333.34", "333.34"),
+        ("credit-note", "CN-000001", "-100.00", "233.34"),
+        ("payment", "INV-000001", "-233.34", "0.00")]
     case = client.get("/api/v1/cases/DHR-2013-02", headers=ledger.headers("viewer")).get_json()
     assert case["billed"] == "1400.00" and case["total"] == "1400.00"
     assert {n["organisation"]: n["net"] for n in case["invoiced"]}["amber-valley-council"] == \
@@ -105,8 +117,12 @@ def test_tranches_keep_their_split_and_rebill_applies_a_new_one(ledger: Ledger) 
     assert real.status_code == 201
     assert [(k, o, a) for k, o, a in documents(real)] == [
         (k, o, a) for k, o, a in documents(preview)]
-    moved = {o: a for _, o, a in documents(real)}
+    moved = {d.get("on_behalf_of") or d["organisation"]: d["amount"]
+             for d in real.get_json()["documents"]}
     assert moved["derbyshire-police-authority"] == "-550.00"
+    authority = [d for d in real.get_json()["documents"]
+                 if d.get("on_behalf_of") == "derbyshire-police-authority"]
+    assert authority[0]["organisation"] == "derbyshire-pcc"  # it had gone: its successor
     assert moved["derbyshire-county-pct"] == "-550.00"
     assert moved["north-derbyshire-ccg"] == "641.66"
     assert moved["derbyshire-constabulary"] == "91.67"

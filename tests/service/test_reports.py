@@ -66,7 +66,19 @@ def test_json_totals_are_the_sums_and_match_the_ledger(ledger: Ledger) -> None:
         assert sum(Decimal(p[column]) for p in partners) == Decimal(body["dhr"]["totals"][column])
     assert Decimal(body["dhr"]["totals"]["billed"]) == Decimal("7000.01")
     assert Decimal(body["dhr"]["totals"]["credited"]) == Decimal("-250.00")
-    assert Decimal(body["dhr"]["totals"]["paid"]) == Decimal("708.34")
+    # INV-000001 (708.34) had 41.67 of CN-000001's credit set against it: paying what is
+    # outstanding on it pays 666.67
+    assert Decimal(body["dhr"]["totals"]["paid"]) == Decimal("666.67")
+    aged = client.get("/api/v1/reports/aged-debt?date=2014-03-31",
+                      headers=ledger.headers("viewer")).get_json()
+    for partner in partners:  # the same figures as the statements and the aged debt
+        statement = client.get(f"/api/v1/organisations/{partner['organisation']}/statement"
+                               "?to=2014-03-31", headers=ledger.headers("viewer")).get_json()
+        assert statement["closing_balance"] == partner["outstanding"]
+        owed = [r["total"] for r in aged["organisations"]
+                if r["organisation"] == partner["organisation"]]
+        assert owed == ([partner["outstanding"]] if partner["outstanding"] != "0.00" else [])
+    assert aged["totals"]["total"] == body["dhr"]["totals"]["outstanding"]
     invoices = client.get("/api/v1/invoices", headers=ledger.headers("viewer")).get_json()
     by_partner: dict[str, Decimal] = defaultdict(Decimal)
     for document in invoices["invoices"]:

@@ -36,8 +36,8 @@ def net_after(case: dict[str, Any], documents: list[dict[str, Any]]) -> list[dic
     before = {row["organisation"]: pence(row["net"]) for row in case["invoiced"]}
     change: dict[str, int] = {}
     for document in documents:
-        change[document["organisation"]] = change.get(document["organisation"], 0) + pence(
-            document["amount"])
+        partner = document.get("on_behalf_of") or document["organisation"]
+        change[partner] = change.get(partner, 0) + pence(document["amount"])
     order = list(before) + [o for o in change if o not in before]
     return [{"organisation": o, "before": before.get(o, 0), "change": change.get(o, 0),
              "after": before.get(o, 0) + change.get(o, 0)} for o in order]

@@ -31,7 +31,7 @@ COST = schemas.CostRequestSchema()
 REVISION = schemas.CostRevisionSchema()
 BILLING = schemas.BillingRequestSchema()
 REBILL = schemas.RebillRequestSchema()
-PAYMENT = schemas.PaymentRequestSchema()
+PAYMENT = schemas.PaidRequestSchema()
 STATEMENT_QUERY = schemas.StatementQuerySchema()
 CONTACT = schemas.BillingContactSchema()
 STATUSES = ("open", "closed", "withdrawn")
@@ -51,8 +51,7 @@ def _outstanding(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row = totals[document["organisation"]]
         row["invoiced"] += pence
         row["documents"] += 1
-        if document["status"] == "paid":
-            row["paid"] += pence
+        row["paid"] += pence - _pence(document["outstanding"])
     for row in totals.values():
         row["outstanding"] = row["invoiced"] - row["paid"]
     return dict(totals)
@@ -140,7 +139,7 @@ def new_case_post() -> Any:
         data = load(CASE, {"reference": form.get("reference"), "district": form.get("district"),
                            "commissioned": commissioned,
                            "health_body": form.get("health_body") or None}, form)
-        case = write(lambda s: casebook.create_case(s, current_ruleset(), data, actor()))
+        case = write(lambda s: casebook.create_case(s, current_ruleset(), data, actor())[0])
     except Invalid:
         return _new_case_page(form, 400)
     except (LedgerError, rules.RulesError) as error:
@@ -296,8 +295,8 @@ def rebill_preview(reference: str) -> Any:
         try:
             case = casebook.case_body(session, casebook.find_case(session, reference))
             documents = ledger_billing.rebill(session, current_ruleset(),
-                                      casebook.find_case(session, reference, lock=True),
-                                      data["date"], actor(), dry_run=True)
+                                              casebook.find_case(session, reference, lock=True),
+                                              data["date"], actor(), dry_run=True)["documents"]
         finally:
             session.rollback()
     except Invalid:
@@ -322,7 +321,7 @@ def rebill(reference: str) -> Any:
         data = load(REBILL, {"date": day, "dry_run": False}, form, {"date": "rebill-date"})
         documents = write(lambda s: ledger_billing.rebill(
             s, current_ruleset(), casebook.find_case(s, reference, lock=True), data["date"],
-            actor(), dry_run=False))
+            actor(), dry_run=False))["documents"]
     except Invalid:
         return _case_page(reference, 400, rebill_form=form)
     except (LedgerError, rules.RulesError) as error:
@@ -421,7 +420,7 @@ def payments() -> Any:
 
 def _payments_page(form: Form, status: int = 200) -> Any:
     documents = ledger_payments.list_documents(ledger_session())
-    unpaid = [d for d in documents if d["status"] != "paid"]
+    unpaid = [d for d in documents if d["outstanding"] != "0.00"]
     paid = [d for d in documents if d["status"] == "paid"]
     return page("payments.html", "Payments", status, form=form, unpaid=unpaid,
                 paid=paid[-20:][::-1], names=_names())
@@ -437,8 +436,8 @@ def record_payment() -> Any:
             form.error("document", "Select the invoice or credit note that was paid")
         on = form.date("date", "the date it was paid")
         data = load(PAYMENT, {"date": on}, form)
-        document = write(lambda s: ledger_payments.pay(s, form.get("document"), data["date"],
-                                                       actor()))
+        document = write(lambda s: ledger_payments.pay_outstanding(
+            s, form.get("document"), data["date"], actor()))
     except Invalid:
         return _payments_page(form, 400)
     except LedgerError as error:
