@@ -71,17 +71,17 @@ def test_the_finance_officers_journey(page: Page) -> None:
         pdf = page.request.get(pdf_link.get_attribute("href") or "")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         assert pdf.body().startswith(b"%PDF")
-        # (part payments come with the ledger's payments work: for now, paid in full)
         page.get_by_role("link", name="Payments").click()
-        page.get_by_label("Invoice or credit note").select_option(numbers[0])
-        _date(page, "Date it was paid", 1, 6, 2013)
+        page.get_by_label("Invoice (or credit note, for a refund)").select_option(numbers[0])
+        page.get_by_label("Amount received (optional)").fill("500.00")
+        _date(page, "Date it was received", 1, 6, 2013)
+        page.get_by_label("Remittance reference (optional)").fill("BACS 4471")
         page.get_by_role("button", name="Record payment").click()
-        expect(page.get_by_text(f"Payment of {numbers[0]} recorded")).to_be_visible()
+        expect(page.get_by_text(f"Payment against {numbers[0]} recorded")).to_be_visible()
         page.goto("/partners")
         page.get_by_role("link", name="Derbyshire Constabulary").click()
         statement = page.locator("table").first.inner_text()
-        assert numbers[0] in statement and "Paid 1 June 2013" in statement
-        expect(page.locator(".govuk-summary-list")).to_contain_text("£958.34")
+        assert "BACS 4471" in statement and "£458.34" in statement
     print(f"\nfinance officer's journey: {timer.seconds:.1f} s")
 
 
