@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -37,6 +38,11 @@ def _open_case(page: Page, reference: str, district: str = "Amber Valley") -> No
     _date(page, "Date the review was commissioned", 1, 11, 2012)
     page.get_by_role("button", name="Open case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
+
+
+def _pounds(text: str) -> Decimal:
+    """An amount as the pages show it ("£1,066.68", "\u2212£500.00") as a Decimal."""
+    return Decimal(text.replace("\u2212", "-").replace("£", "").replace(",", ""))
 
 
 def _add_cost(page: Page, item: str, amount: str, day: int, month: int, year: int) -> None:
@@ -80,8 +86,16 @@ def test_the_finance_officers_journey(page: Page) -> None:
         expect(page.get_by_text(f"Payment against {numbers[0]} recorded")).to_be_visible()
         page.goto("/partners")
         page.get_by_role("link", name="Derbyshire Constabulary").click()
-        statement = page.locator("table").first.inner_text()
-        assert "BACS 4471" in statement and "£458.34" in statement
+        # the statement's running balance: the part payment takes £500.00 off what was owed
+        # (other tests may have billed this partner too, so the row before it is the measure)
+        rows = [row.split("\t") for row in
+                page.locator("table").first.locator("tbody tr").all_inner_texts()]
+        paid = next(i for i, row in enumerate(rows) if "BACS 4471" in row[1])
+        assert rows[paid][1] == f"Paid 1 June 2013 against {numbers[0]} (BACS 4471)"
+        assert rows[paid][3] == "\u2212£500.00"
+        assert _pounds(rows[paid - 1][4]) - _pounds(rows[paid][4]) == Decimal("500.00")
+        page.get_by_role("link", name="DHR/2013/07").first.click()
+        expect(page.locator("#documents + table")).to_contain_text("Part paid")
     print(f"\nfinance officer's journey: {timer.seconds:.1f} s")
 
 
