@@ -50,6 +50,11 @@ def _names() -> dict[str, str]:
             **{o.id: o.name for o in ruleset.organisations.values()}}
 
 
+def _pence(text: str) -> int:
+    return allocations.to_minor(allocations.parse_money(text, field="amount",
+                                                        allow_negative=True))
+
+
 @blueprint.get("/")
 @needs("viewer")
 def dashboard() -> Any:
@@ -397,11 +402,17 @@ def _partner_page(organisation: str, contact_form: Form | None = None, status: i
     if contact_form is None:
         contact_form = Form({k: v or "" for k, v in contact.to_dict().items()}
                             if contact else {})
+    entries = statement["entries"]
+    documented = ("invoice", "credit-note")
+    invoiced = sum(_pence(e["amount"]) for e in entries if e["kind"] in documented)
+    paid = -sum(_pence(e["amount"]) for e in entries if e["kind"] not in documented)
     return page("partner.html", ruleset.name_of(organisation),
                 400 if form.errors or contact_form.errors else status,
-                organisation=organisation, statement=statement, form=form if form.errors
-                else contact_form, query=form, contact=contact, contact_form=contact_form,
-                aged=aged, bands=BANDS, names=_names())
+                organisation=organisation, statement=statement,
+                invoiced=allocations.format_money(allocations.from_minor(invoiced)),
+                paid=allocations.format_money(allocations.from_minor(paid)),
+                form=form if form.errors else contact_form, query=form, contact=contact,
+                contact_form=contact_form, aged=aged, bands=BANDS, names=_names())
 
 
 @blueprint.get("/partners/<organisation>")
