@@ -55,12 +55,17 @@ def parse_financial_year(text: str) -> int:
     """Return the starting calendar year of a financial year written ``"2013-14"``.
 
     Raises:
-        ValueError: if ``text`` is not ``YYYY-YY`` with consecutive years.
+        ValueError: if ``text`` is not ``YYYY-YY`` with consecutive years, both of them
+            calendar years a date can hold (``0000-01`` and ``9999-00`` are refused).
     """
     match = _YEAR.fullmatch(text)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError(f"{text!r} is not a financial year such as \"2013-14\"")
-    return int(match.group(1))
+    start = int(match.group(1))
+    if not 1 <= start < date.max.year:
+        raise ValueError(f"{text!r} is not a financial year: years run from 0001-02 to "
+                         f"{date.max.year - 1}-{date.max.year % 100:02d}")
+    return start
 
 
 def financial_year_start(text: str) -> date:

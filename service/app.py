@@ -19,14 +19,14 @@ from werkzeug.exceptions import HTTPException
 import allocations
 import rules
 from service import api, pages
-from service.http import problems
+from service.http import converters, hardening, observability, problems
 from service.http.blueprint import Api
 from service.http.bodies import MAX_BODY_BYTES, OrjsonProvider
 from service.http.context import current_ruleset
 from service.ledger import errors as ledger_errors
 from service.ledger.database import Database, default_url
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "instance_path"]
 
 _log = logging.getLogger("apportion")
 
@@ -35,6 +35,11 @@ def _load_ruleset(path: str | None) -> tuple[rules.Ruleset, str]:
     if path:
         return rules.load(path), str(Path(path).resolve())
     return rules.default_ruleset(), "embedded"
+
+
+def instance_path() -> str:
+    """The instance folder (where the embedded SQLite ledger lives by default)."""
+    return Flask(__name__).instance_path
 
 
 def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None) -> Flask:
@@ -68,7 +73,12 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
            or default_url(app.instance_path))
     ledger = Database(url)
     ledger.migrate()
+    # Nothing opened here may outlive start-up: a forked worker would share the connection.
+    ledger.dispose()
     app.extensions["apportion.db"] = ledger
+    hardening.install(app, app.config["MAX_CONTENT_LENGTH"],
+                      float(os.environ.get("APPORTION_BODY_TIMEOUT", "30")))
+    observability.install(app)
 
     @app.teardown_appcontext
     def close_session(_: BaseException | None) -> None:
@@ -80,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         "Exact cost apportionment and grant allocation for Community Safety Partnerships. "
         "Money is a decimal string with at most two places; errors are "
         "application/problem+json.")}})
+    converters.register(app, json_api)
     api.register(json_api)
     pages.register(app)
     _register_errors(app)
@@ -87,6 +98,14 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     @app.get("/api/docs/assets/<path:filename>")
     def docs_assets(filename: str) -> flask.Response:
         return send_from_directory(swagger_ui_path, filename)
+
+    @app.get("/api/docs/start.js")
+    def docs_start() -> flask.Response:
+        # The docs page's start-up script as a file of our own origin (the page's CSP allows
+        # no inline script).
+        return flask.Response(
+            'window.onload = function () { window.ui = SwaggerUIBundle({url: "/api/openapi.json",'
+            ' dom_id: "#swagger-ui-container"}); };\n', mimetype="text/javascript")
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

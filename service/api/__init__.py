@@ -5,7 +5,16 @@ Views are thin: load the request with its one schema, call the domain, build the
 
 from __future__ import annotations
 
-from service.api import calculators, documents, forecast, grants, ledger, public_rules, reports
+from service.api import (
+    calculators,
+    documents,
+    forecast,
+    grants,
+    ledger,
+    public_rules,
+    reports,
+    tokens,
+)
 from service.api.schemas import ChangeSchema, InlineFundSchema
 from service.http.blueprint import Api
 
@@ -17,5 +26,6 @@ def register(api: Api) -> None:
     api.spec.components.schema("InlineFund", schema=InlineFundSchema)
     api.spec.components.schema("Change", schema=ChangeSchema)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for part in (public_rules, calculators, forecast, ledger, reports, documents, grants):
+    for part in (public_rules, calculators, forecast, ledger, reports, documents, grants,
+                 tokens):
         api.register_blueprint(part.blp)

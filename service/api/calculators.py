@@ -48,6 +48,7 @@ def allocate_fund() -> dict[str, Any]:
 @blp.json_body(COMPARE_REQUEST)
 @blp.alt_response(200, schema=schemas.ComparisonSchema,
                   description="Base, scenario, delta (JSON; CSV or XLSX with format=)")
+@blp.exports("Base, scenario, delta")
 def compare(query: dict[str, Any]) -> Any:
     """Compare DHR splits and fund allocations under the rules and under changed rules."""
     ruleset = current_ruleset()

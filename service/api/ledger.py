@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
+import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from service.api import schemas
 from service.documents import records
 from service.http import auth
 from service.http.blueprint import Blueprint
-from service.http.bodies import json_body
+from service.http.bodies import json_body, parse_json
 from service.http.context import current_ruleset, ledger_session
 from service.http.problems import Rejected
 from service.ledger import audit, billing, cases, dates, payments
@@ -38,6 +39,17 @@ REVERSAL = requests.ReversalRequestSchema()
 CASE_EDIT = requests.CaseEditSchema()
 
 
+def _fingerprint() -> str:
+    """The request's digest: its canonical JSON (sorted keys, no spacing), or its raw bytes
+    when it is not JSON."""
+    raw = flask.request.get_data(cache=True)
+    try:
+        canonical = orjson.dumps(parse_json(raw), option=orjson.OPT_SORT_KEYS)
+    except (Rejected, TypeError):
+        canonical = raw
+    return hashlib.sha256(canonical).hexdigest()
+
+
 def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
     if record.fingerprint != fingerprint:
         raise Rejected(409, "this Idempotency-Key was used with a different request",
@@ -46,13 +58,11 @@ def _stored(record: IdempotencyRecord, fingerprint: str) -> tuple[Any, int]:
 
 
 def _idempotency() -> tuple[str | None, str, str]:
-    """This request's ``Idempotency-Key`` (checked), its scoped form, and the body's digest."""
+    """This request's ``Idempotency-Key`` (its form checked by service.http.hardening), its
+    form scoped to the credential, and the request's canonical digest."""
     key = flask.request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= 200:
-        raise Rejected(422, "Idempotency-Key must be 1 to 200 characters",
-                       {"Idempotency-Key": ["bad length"]})
-    scoped = f"{flask.request.method} {flask.request.path} {key}"
-    return key, scoped, hashlib.sha256(flask.request.get_data()).hexdigest()
+    scoped = f"{auth.credential()} {flask.request.method} {flask.request.path} {key}"
+    return key, scoped, _fingerprint()
 
 
 def replayed() -> tuple[Any, int] | None:
@@ -66,8 +76,11 @@ def replayed() -> tuple[Any, int] | None:
 
 
 def command(run: Callable[[Session], dict[str, Any]], status: int = 201) -> tuple[Any, int]:
-    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry returns the
-    first answer, and the same key with another request is a 409."""
+    """Run a write as one transaction. With an ``Idempotency-Key`` header, a retry by the same
+    credential returns the first answer, and the same key with another request is a 409.
+
+    Keys are scoped to the credential (two callers never see each other's answers), and a
+    request is compared by its canonical JSON (key order and spacing do not matter)."""
     session = ledger_session()
     key, scoped, fingerprint = _idempotency()
     first = replayed()
@@ -120,7 +133,7 @@ def list_cases(**query: Any) -> Any:
     return {"cases": cases.list_cases(ledger_session(), **query)}
 
 
-@blp.route("/cases/<path:reference>")
+@blp.route("/cases/<reference:reference>")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.alt_response(200, schema=schemas.CaseSchema, description="The case")
@@ -130,7 +143,7 @@ def get_case(reference: str) -> Any:
     return cases.case_body(session, cases.find_case(session, reference))
 
 
-@blp.route("/cases/<path:reference>", methods=["PATCH"])
+@blp.route("/cases/<reference:reference>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(CASE_EDIT)
@@ -147,7 +160,7 @@ def edit_case(reference: str) -> Any:
     return command(run, 200)
 
 
-@blp.route("/cases/<path:reference>/costs", methods=["POST"])
+@blp.route("/cases/<reference:reference>/costs", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(COST)
@@ -159,7 +172,7 @@ def add_cost(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), data, auth.actor())))
 
 
-@blp.route("/cases/<path:reference>/costs/<int:cost_id>", methods=["PATCH"])
+@blp.route("/cases/<reference:reference>/costs/<id:cost_id>", methods=["PATCH"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REVISION)
@@ -171,7 +184,7 @@ def revise_cost(reference: str, cost_id: int) -> Any:
         s, cases.find_case(s, reference, lock=True), cost_id, amount, auth.actor())), 200)
 
 
-@blp.route("/cases/<path:reference>/billing", methods=["POST"])
+@blp.route("/cases/<reference:reference>/billing", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(BILLING)
@@ -184,7 +197,7 @@ def bill(reference: str) -> Any:
         s, current_ruleset(), cases.find_case(s, reference, lock=True), on, auth.actor())})
 
 
-@blp.route("/cases/<path:reference>/rebill", methods=["POST"])
+@blp.route("/cases/<reference:reference>/rebill", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REBILL)
@@ -242,7 +255,7 @@ def paid(number: str) -> Any:
     return command(lambda s: payments.pay_outstanding(s, number, on, auth.actor()), 200)
 
 
-@blp.route("/payments/<int:payment_id>/reversal", methods=["POST"])
+@blp.route("/payments/<id:payment_id>/reversal", methods=["POST"])
 @blp.guarded("finance")
 @auth.requires("finance")
 @blp.json_body(REVERSAL)
@@ -254,7 +267,7 @@ def reverse_payment(payment_id: int) -> Any:
                                                       data["reason"], auth.actor()))
 
 
-@blp.route("/organisations/<organisation>/statement")
+@blp.route("/organisations/<slug:organisation>/statement")
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.arguments(requests.StatementQuerySchema(), location="query")

@@ -43,7 +43,7 @@ def arrangements() -> dict[str, Any]:
                              for a in current_ruleset().arrangements.values()]}
 
 
-@blp.route("/arrangements/<arrangement_id>")
+@blp.route("/arrangements/<slug:arrangement_id>")
 @blp.alt_response(200, schema=schemas.ArrangementSchema, description="The arrangement")
 @blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown arrangement")
 def arrangement(arrangement_id: str) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def funds() -> dict[str, Any]:
     return {"funds": [answers.fund_body(f) for f in current_ruleset().funds.values()]}
 
 
-@blp.route("/funds/<fund_id>")
+@blp.route("/funds/<fund:fund_id>")
 @blp.alt_response(200, schema=schemas.FundSchema, description="The fund")
 @blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown fund")
 def fund(fund_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1",
 @blp.arguments(requests.ReportQuerySchema(), location="query")
 @blp.alt_response(200, schema=schemas.BoardReportSchema, description="The figures (JSON); "
                   "text/csv or an XLSX workbook with format=csv|xlsx")
+@blp.exports("The board report's figures")
 def board_export(query: dict[str, Any]) -> Any:
     """The board report's figures as JSON, CSV or XLSX."""
     year = board.report_year(query["year"])

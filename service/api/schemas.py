@@ -572,7 +572,9 @@ class AgedDebtSchema(ma.Schema):
 class AuditEventSchema(ma.Schema):
     id = fields.Integer(required=True)
     at = fields.String(required=True)
-    actor = fields.String(required=True)
+    actor = fields.String(required=True, metadata={"description": "the credential's name"})
+    actor_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the credential's id, e.g. token:7 (null for events before 0.1)"})
     action = fields.String(required=True)
     entity = fields.String(required=True)
     entity_id = fields.String(required=True)

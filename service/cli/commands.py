@@ -343,18 +343,26 @@ def organisations(on: str | None, as_json: bool, ruleset_path: str | None) -> No
 @click.option("--port", default=lambda: int(os.environ.get("APPORTION_PORT", "8000")), type=int,
               show_default="8000 (APPORTION_PORT)")
 @click.option("--workers", default=lambda: int(os.environ.get("APPORTION_WORKERS", "2")),
-              type=int, show_default="2 (APPORTION_WORKERS)")
+              type=click.IntRange(1, 64), show_default="2 (APPORTION_WORKERS)")
+@click.option("--threads", default=lambda: int(os.environ.get("APPORTION_THREADS", "4")),
+              type=click.IntRange(1, 64), show_default="4 (APPORTION_THREADS)",
+              help="Threads per worker: requests one worker answers at once.")
+@click.option("--timeout", default=lambda: int(os.environ.get("APPORTION_TIMEOUT", "30")),
+              type=click.IntRange(5, 3600), show_default="30 (APPORTION_TIMEOUT)",
+              help="Seconds before a stuck worker is restarted.")
 @click.option("--access-log/--no-access-log",
               default=lambda: os.environ.get("APPORTION_ACCESS_LOG", "") in ("1", "true", "on"),
               show_default="off (APPORTION_ACCESS_LOG=1 turns it on)",
-              help="Log every request on standard output (gunicorn's access log).")
+              help="Log every request (a JSON line with its request id) on standard error.")
 @ruleset_option
-def serve(host: str, port: int, workers: int, access_log: bool, ruleset_path: str | None
-          ) -> None:
-    """Run the service under gunicorn (a production WSGI server)."""
+def serve(host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool,
+          ruleset_path: str | None) -> None:
+    """Run the service under gunicorn (a production WSGI server; see the README for the
+    reverse proxy to put in front of it)."""
     from service.cli.server import run
 
-    _domain(lambda: run(host, port, workers, ruleset_path, access_log))
+    _domain(lambda: run(host, port, workers, ruleset_path, access_log, threads=threads,
+                        timeout=timeout))
 
 
 @cli.command()
@@ -489,22 +497,106 @@ def token() -> None:
     """Manage the bearer tokens of the ledger (DATABASE_URL, or the instance's SQLite file)."""
 
 
+def _ledger_session() -> Any:
+    """A session on the ledger (DATABASE_URL, or the instance's SQLite file), migrated,
+    acting as the command line."""
+    from service.app import create_app
+    from service.ledger import audit
+
+    app = create_app()
+    session = app.extensions["apportion.db"].session()
+    audit.act_as(session, "cli", "apportion (command line)")
+    return session
+
+
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(["viewer", "finance", "admin"]))
-@click.option("--name", required=True, help="Whose token it is, e.g. \"Jo Bloggs\".")
-def token_create(role: str, name: str) -> None:
+@click.option("--name", required=True, help="What the token is for, e.g. \"Jo Bloggs\".")
+@click.option("--owner", default=None, help="Whose token it is (default: the name).")
+@click.option("--days", default=90, show_default=True, type=int,
+              help="Days until it expires (1 to 3660).")
+def token_create(role: str, name: str, owner: str | None, days: int) -> None:
     """Create a token and print it once (only its digest is stored)."""
-    from service.app import create_app
-    from service.ledger.tokens import create_token
+    from service.ledger.tokens import create_token, find_token
 
-    def run() -> str:
-        app = create_app()
-        with app.extensions["apportion.db"].session() as session:
-            created = create_token(session, name, role, actor="apportion token create")
+    def run() -> tuple[str, int]:
+        with _ledger_session() as session:
+            created = create_token(session, name, role, actor="apportion token create",
+                                   owner=owner, days=days)
+            row = find_token(session, created)
             session.commit()
-        return created
+        return created, row.id if row is not None else 0
 
-    click.echo(_domain(run))
+    created, token_id = _domain(run)
+    click.echo(created)
+    click.echo(f"(token {token_id}: shown only now, keep it safe)", err=True)
+
+
+def _tokens_human(body: dict[str, Any]) -> str:
+    rows = [[str(t["id"]), t["name"], t["owner"], t["role"], t["created"] or "",
+             t["expires"] or "never",
+             "active" if t["active"] else ("revoked" if t["revoked"] else "expired")]
+            for t in body["tokens"]]
+    return _table(["Id", "Name", "Owner", "Role", "Created", "Expires", "State"], rows, {0})
+
+
+@token.command("list")
+@json_option
+def token_list(as_json: bool) -> None:
+    """List every token: id, name, owner, role, expiry and whether it is active."""
+    from service.ledger.tokens import list_tokens
+
+    def run() -> dict[str, Any]:
+        with _ledger_session() as session:
+            return {"tokens": list_tokens(session)}
+
+    _emit(as_json, _domain(run), _tokens_human)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+def token_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID: it is refused from now on."""
+    from service.ledger.tokens import revoke_token
+
+    def run() -> dict[str, Any]:
+        with _ledger_session() as session:
+            revoked = revoke_token(session, token_id, actor="apportion token revoke")
+            session.commit()
+            return revoked
+
+    revoked = _domain(run)
+    click.echo(f"revoked token {revoked['id']} ({revoked['name']}, {revoked['role']})")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup(file: str) -> None:
+    """Write a consistent copy of the SQLite ledger to FILE, while the service runs
+    (PostgreSQL: use pg_dump, see the README)."""
+    from service.cli import backups
+
+    _domain(lambda: backups.backup(_database_url(), Path(file)))
+    click.echo(f"wrote {file}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace a ledger that already holds data.")
+def restore(file: str, force: bool) -> None:
+    """Replace the SQLite ledger with the backup FILE (refused if the ledger holds data,
+    unless --force). Stop the service first."""
+    from service.cli import backups
+
+    _domain(lambda: backups.restore(_database_url(), Path(file), force))
+    click.echo(f"restored {file}", err=True)
+
+
+def _database_url() -> str:
+    from service.app import instance_path
+    from service.ledger.database import default_url
+
+    return os.environ.get("DATABASE_URL") or default_url(instance_path())
 
 
 @cli.group()

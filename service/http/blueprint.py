@@ -3,17 +3,22 @@ HTTP error, and helpers documenting JSON bodies, bearer tokens and refusals."""
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from service.http import problems as problem_responses
-from service.http.problems import ProblemSchema
+from service.http.problems import PROBLEM_JSON, ProblemSchema
 
-__all__ = ["Api", "Blueprint", "problems"]
+__all__ = ["XLSX", "Api", "Blueprint", "problems"]
+
+#: The XLSX media type.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Parser(FlaskParser):
@@ -62,6 +67,17 @@ class Blueprint(flask_smorest.Blueprint):
             responses=problems((400, "Malformed JSON"), (413, "Body too large"),
                                (415, "Not JSON"), (422, "Invalid request: errors name each field")))
 
+    def exports(self, what: str) -> Any:
+        """Document the CSV and XLSX forms of an operation's 200 answer (``format=``)."""
+        description = f"{what}: JSON, or CSV or XLSX with format="
+
+        def decorate(view: Any) -> Any:
+            view = self.alt_response(200, content_type="text/csv", description=description,
+                                     schema={"type": "string"})(view)
+            return self.alt_response(200, content_type=XLSX, description=description,
+                                     schema={"type": "string", "format": "binary"})(view)
+        return decorate
+
     def guarded(self, role: str) -> Any:
         """Document that the operation needs a bearer token with ``role`` (401, 403)."""
         return self.doc(security=[{"bearer": []}], description=f"Needs the {role} role.",
@@ -70,9 +86,24 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api answering every HTTP error as problem+json."""
+    """flask-smorest's Api answering every HTTP error as problem+json, and documenting every
+    error response (the ``default`` of each operation included) as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default: dict[str, Any] = {"description": "A refusal (problem+json): 400 malformed, "
+                                   "401/403 authentication, 404 unknown id, 405 method, "
+                                   "409 conflict, 413 too large, 415 not JSON, 422 invalid",
+                                   "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return problem_responses.problem_from_http(error)

@@ -3,6 +3,8 @@ Flask's JSON through orjson."""
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import flask
@@ -13,7 +15,7 @@ from flask.json.provider import JSONProvider
 from service.http.problems import Rejected
 from service.wire.loading import loader
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "OrjsonProvider", "json_body"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "OrjsonProvider", "json_body", "parse_json", "unstorable"]
 
 #: Requests larger than this are refused with 413 (override with APPORTION_MAX_BODY_BYTES).
 MAX_BODY_BYTES = 1024 * 1024
@@ -48,23 +50,93 @@ class OrjsonProvider(JSONProvider):
         return flask.Response(orjson.dumps(obj), mimetype="application/json")
 
 
+class _OutOfRange:
+    """A JSON number too large for a double (``1e999``): refused by field, not as malformed."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _number(text: str) -> float | _OutOfRange:
+    value = float(text)
+    return value if math.isfinite(value) else _OutOfRange(text)
+
+
+def _constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse JSON strictly; numbers beyond a double's range come back as markers for
+    :func:`unstorable` to name (orjson refuses them outright, so the standard library, told to
+    mark them, reads such a body).
+
+    Raises:
+        Rejected: 400 when it is not JSON or is nested more than :data:`MAX_DEPTH` deep.
+    """
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        try:
+            data = json.loads(raw, parse_float=_number, parse_constant=_constant)
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            raise Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
+    except RecursionError:
+        raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
+    return data
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def unstorable(data: Any) -> dict[str, list[str]]:
+    """Field paths of values no database column can hold: NUL characters and lone
+    surrogates in strings (or keys), numbers past a double's range."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        here = path or "body"
+        if isinstance(node, dict):
+            for key, value in node.items():
+                sub = f"{path}.{key}" if path else str(key)
+                if _bad_text(key):
+                    found.setdefault(here, []).append(
+                        "a key holds a NUL character or a lone surrogate")
+                else:
+                    stack.append((value, sub))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}.{i}" if path else str(i))
+                         for i, value in enumerate(node))
+        elif isinstance(node, str) and _bad_text(node):
+            found.setdefault(here, []).append(
+                "text cannot hold NUL characters or lone surrogates")
+        elif isinstance(node, _OutOfRange):
+            found.setdefault(here, []).append(
+                f"the number {node.text[:30]} is out of range (money is a decimal string "
+                "such as \"1100.00\", never a JSON number)")
+    return found
+
+
 def json_body(schema: ma.Schema) -> Any:
     """Parse the request's JSON body and load it with ``schema`` (through its compiled
     :func:`~service.wire.loading.loader`: the same validation, faster).
 
     Raises:
         Rejected: 415 if the body is not JSON, 400 if it cannot be parsed safely (malformed,
-            nested deeper than :data:`MAX_DEPTH`, numbers too long), 422 naming each invalid
-            field; werkzeug raises 413 past ``MAX_CONTENT_LENGTH``.
+            nested deeper than :data:`MAX_DEPTH`), 422 naming each invalid field (including
+            text a database cannot store and numbers out of range); bodies past the size
+            limit never get here (413, :class:`service.http.hardening.BodyBuffer`).
     """
     if not flask.request.is_json:
         raise Rejected(415, "send the body as application/json")
-    try:
-        data = orjson.loads(flask.request.get_data(cache=True))
-    except (orjson.JSONDecodeError, RecursionError) as error:
-        raise Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
-    if _depth(data) > MAX_DEPTH:
-        raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
+    data = parse_json(flask.request.get_data(cache=True))
+    refused = unstorable(data)
+    if refused:
+        raise Rejected.invalid(refused)
     try:
         return loader(schema)(data)
     except ma.ValidationError as error:

@@ -38,7 +38,8 @@ RETRY_AFTER = 60
 
 _TYPES = {
     400: "malformed-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+    405: "method-not-allowed", 408: "request-timeout", 409: "conflict",
+    413: "payload-too-large",
     415: "unsupported-media-type", 422: "invalid-request", 500: "internal-error",
     503: "unavailable",
 }
@@ -112,7 +113,11 @@ def problem_from_http(error: HTTPException) -> Response:
     if status == 422 and errors:
         detail = "the request is invalid: " + "; ".join(
             f"{path}: {' '.join(texts)}" for path, texts in list(errors.items())[:5])
-    return problem(status, title, str(detail), errors)
+    response = problem(status, title, str(detail), errors)
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value  # e.g. Allow on a 405
+    return response
 
 
 def problem_from_domain(error: Exception, path_id: bool = False) -> Response:

@@ -1,7 +1,12 @@
 """Connecting to the ledger's database and bringing its schema up to date.
 
-SQLite (WAL, foreign keys, writers serialised with BEGIN IMMEDIATE) in the instance folder by
-default; PostgreSQL through ``DATABASE_URL``. Migrations are Alembic's, run on start-up.
+SQLite (WAL, foreign keys, writers serialised with BEGIN IMMEDIATE, readers never waiting for
+the write lock) in the instance folder by default; PostgreSQL through ``DATABASE_URL``.
+Migrations are Alembic's, run on start-up.
+
+Fork safety: a process that forks workers (gunicorn) calls :meth:`Database.dispose` once its
+own work is done, and each worker calls :meth:`Database.after_fork`, so no connection opened
+before the fork is ever used by two processes.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database", "default_url"]
@@ -45,28 +51,64 @@ class Database:
         else:
             options.setdefault("pool_pre_ping", True)
         self.engine: Engine = create_engine(self.url, **options)
+        self.read_engine = self.engine
         if self.is_sqlite:
-            _sqlite_pragmas(self.engine)
+            _sqlite_pragmas(self.engine, immediate=True)
+            # Readers take no write lock: a deferred BEGIN sees a WAL snapshot, so reads never
+            # queue behind a writer (nor behind each other).
+            self.read_engine = create_engine(self.url, **options)
+            _sqlite_pragmas(self.read_engine, immediate=False)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
-    def session(self) -> Session:
-        """A new session (use ``with db.session() as s, s.begin(): ...``)."""
-        return self.sessions()
+    def session(self, read_only: bool = False) -> Session:
+        """A new session (use ``with db.session() as s, s.begin(): ...``).
+
+        ``read_only`` sessions (for requests that only read) take no write lock on SQLite;
+        on PostgreSQL both kinds are the same.
+        """
+        return self.read_sessions() if read_only else self.sessions()
+
+    def ping(self) -> str | None:
+        """The current migration revision (None on an empty database); raises if the
+        database cannot be reached."""
+        with self.read_engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return None if found is None else str(found)
+
+    def head(self) -> str | None:
+        """The newest migration revision this code knows."""
+        return ScriptDirectory.from_config(self._config()).get_current_head()
+
+    def _config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return config
 
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest migration."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        config = self._config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (before forking, and at the end)."""
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+    def after_fork(self) -> None:
+        """In a forked child: forget the parent's pooled connections without closing them
+        (they belong to the parent); the child opens its own."""
+        self.engine.dispose(close=False)
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose(close=False)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, immediate: bool) -> None:
     @event.listens_for(engine, "connect")
     def connect(dbapi_connection: Any, _: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" below decide
@@ -78,6 +120,6 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Any) -> None:
-        # One writer at a time, decided when the transaction starts: no lost updates and no
+        # Writers: one at a time, decided when the transaction starts: no lost updates and no
         # "database is locked" upgrade failures half-way through a command.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -183,7 +183,8 @@ class Series(Base):
 
 
 class Token(Base):
-    """A bearer token, stored as its SHA-256 digest only."""
+    """A bearer token, stored as its SHA-256 digest only: what it is for (``name``), whose it
+    is (``owner``), its role, when it expires and, once revoked, when."""
 
     __tablename__ = "tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -191,6 +192,9 @@ class Token(Base):
     role: Mapped[str] = mapped_column(String(20))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class IdempotencyRecord(Base):
@@ -205,12 +209,14 @@ class IdempotencyRecord(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who did what, when, with the state before and after (JSON)."""
+    """Append-only (database triggers refuse UPDATE and DELETE): who did what, when, with the
+    state before and after (JSON). ``actor_id`` is the credential's id (``token:7``)."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[str | None] = mapped_column(String(50))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(100))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -27,6 +26,7 @@ from rules import forecast as forecasting
 from service.ledger import payments
 from service.ledger.history import review_history
 from service.ledger.tables import Document
+from service.wire import cells
 from service.wire.answers import forecast_body
 
 __all__ = [
@@ -225,17 +225,10 @@ def report_json(report: BoardReport) -> dict[str, Any]:
     }
 
 
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-def _escape(cell: object) -> object:
-    """Neutralise spreadsheet formulas in text cells (CSV / formula injection): a text starting
-    with = + - @ (or a tab or carriage return) gets a leading apostrophe. Plain numbers, such as
-    a negative amount, are left as they are."""
-    if (isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
-            and not _NUMBER.fullmatch(cell)):
-        return "'" + cell
-    return cell
+def _escape(value: object) -> object:
+    """A safe export cell: formulas neutralised, control characters replaced
+    (:func:`service.wire.cells.cell`)."""
+    return cells.cell(value)
 
 
 def _csv(rows: Sequence[Sequence[object]]) -> str:
@@ -288,7 +281,7 @@ def report_csv(report: BoardReport) -> str:
 def _sheet(workbook: Workbook, title: str, headers: Sequence[str],
            rows: Sequence[Sequence[object]], money_from: int) -> None:
     sheet = workbook.create_sheet(title)
-    sheet.append(list(headers))
+    sheet.append([_escape(header) for header in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:

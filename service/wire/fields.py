@@ -16,7 +16,9 @@ from marshmallow import fields, validate
 import allocations
 
 __all__ = [
+    "DATE_PATTERN",
     "MONEY_PATTERN",
+    "NON_NEGATIVE_MONEY_PATTERN",
     "PLAUSIBLE_DATES",
     "REFERENCE_PATTERN",
     "SLUG_PATTERN",
@@ -33,6 +35,7 @@ __all__ = [
 
 
 MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+NON_NEGATIVE_MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -48,8 +51,11 @@ class Money(fields.Field):  # type: ignore[type-arg]
     """
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
-        metadata = {"type": "string", "pattern": MONEY_PATTERN, "example": "1100.00",
-                    "description": "money: a decimal string with at most 2 places (GBP)"}
+        metadata = {"type": "string",
+                    "pattern": MONEY_PATTERN if allow_negative else NON_NEGATIVE_MONEY_PATTERN,
+                    "example": "1100.00",
+                    "description": "money: a decimal string with at most 2 places (GBP)"
+                    + ("" if allow_negative else ", not negative")}
         super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
         self.allow_negative = allow_negative
 
@@ -62,6 +68,32 @@ class Money(fields.Field):  # type: ignore[type-arg]
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else allocations.format_money(value)
+
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+#: The dates any input may name: nothing in this domain happened before 1990 or is planned
+#: after 2100; outside that, a typing slip (0213-05-01, 20135-01-01) is refused at once.
+PLAUSIBLE_DATES = (date(1990, 1, 1), date(2100, 12, 31))
+
+
+class Day(fields.Date):
+    """A calendar date written strictly ``YYYY-MM-DD`` (ISO 8601's extended form only: no
+    ``20130501``, no week dates, no times), between 1990-01-01 and 2100-12-31
+    (:data:`PLAUSIBLE_DATES`)."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": DATE_PATTERN, "example": "2013-05-01"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+        low, high = PLAUSIBLE_DATES
+        self.validators.insert(0, validate.Range(
+            min=low, max=high, error=f"an implausible date: give one between {low.isoformat()} "
+                                     f"and {high.isoformat()}"))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
+            raise ma.ValidationError("Not a valid date: write YYYY-MM-DD, e.g. 2013-05-01")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def Slug(**kwargs: Any) -> fields.String:
@@ -96,22 +128,6 @@ def Reference(**kwargs: Any) -> fields.String:
     return fields.String(validate=full_match, metadata={
         "pattern": REFERENCE_PATTERN, "example": "DHR/2015/01"} | kwargs.pop("metadata", {}),
         **kwargs)
-
-
-#: The dates any input may name: nothing in this domain happened before 1990 or is planned
-#: after 2100; outside that, a typing slip (0213-05-01, 20135-01-01) is refused at once.
-PLAUSIBLE_DATES = (date(1990, 1, 1), date(2100, 12, 31))
-
-
-class Day(fields.Date):
-    """A calendar date (ISO 8601, ``2013-05-01``) between 1990-01-01 and 2100-12-31."""
-
-    def __init__(self, **kwargs: Any):
-        low, high = PLAUSIBLE_DATES
-        super().__init__(**kwargs)
-        self.validators.insert(0, validate.Range(
-            min=low, max=high, error=f"an implausible date: give one between {low.isoformat()} "
-                                     f"and {high.isoformat()}"))
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:

@@ -59,6 +59,7 @@ __all__ = [
     "ReversalRequestSchema",
     "StagePaymentRequestSchema",
     "StatementQuerySchema",
+    "TokenRequestSchema",
 ]
 
 
@@ -220,8 +221,20 @@ class StatementQuerySchema(Strict):
 
 
 class AuditQuerySchema(Strict):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+                           metadata={"description": "events after this id (ids are 32-bit)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class TokenRequestSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"example": "finance system import"})
+    role = fields.String(required=True, validate=validate.OneOf(["viewer", "finance", "admin"]))
+    owner = fields.String(validate=validate.Length(min=1, max=200),
+                          metadata={"description": "whose token it is (default: the name)",
+                                    "example": "Jo Bloggs"})
+    days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3660),
+                          metadata={"description": "days until it expires"})
 
 
 class ReportQuerySchema(Strict):
