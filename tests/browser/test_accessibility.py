@@ -130,7 +130,7 @@ def test_every_page_passes_axe_and_has_a_unique_title(page: Page) -> None:
     expect(page.get_by_text("Token created")).to_be_visible()
     check("admin-token-created")
     page.get_by_role("button", name="Revoke Finance system import").click()
-    expect(page.get_by_text(re.compile(r"^Token \d+ revoked$"))).to_be_visible()
+    expect(page.locator("table").first).to_contain_text("Revoked")
     check("admin-token-revoke-result")
     page.goto("/admin/settings")
     check("admin-settings")
