@@ -55,6 +55,7 @@ __all__ = [
     "document_body",
     "find_document",
     "list_documents",
+    "list_payments",
     "movements",
     "pay_outstanding",
     "payment_terms_days",
@@ -430,3 +431,22 @@ def aged_debt(session: Session, on: date) -> dict[str, Any]:
 def due_date(session: Session, issued: date) -> date:
     """The due date of a document issued on ``issued``: issue + the issuer's payment terms."""
     return issued + timedelta(days=payment_terms_days(session))
+
+
+def list_payments(session: Session, limit: int | None = None, payment_id: int | None = None
+                  ) -> list[dict[str, Any]]:
+    """Payments and refunds, newest first (``limit`` of them, or the one ``payment_id``), each
+    ``{"id", "document", "organisation", "date", "amount", "reference", "reversed"}`` where
+    ``reversed`` is the reversal's date, or None."""
+    query = (select(Payment, Document.number, Document.organisation, Reversal.reversed_on)
+             .join(Document, Document.id == Payment.document_id)
+             .outerjoin(Reversal, Reversal.payment_id == Payment.id)
+             .order_by(Payment.id.desc()))
+    if payment_id is not None:
+        query = query.where(Payment.id == payment_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [payment_body(payment, number) | {
+        "organisation": organisation,
+        "reversed": reversed_on.isoformat() if reversed_on else None}
+        for payment, number, organisation, reversed_on in session.execute(query)]

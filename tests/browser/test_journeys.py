@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -37,6 +38,11 @@ def _open_case(page: Page, reference: str, district: str = "Amber Valley") -> No
     _date(page, "Date the review was commissioned", 1, 11, 2012)
     page.get_by_role("button", name="Open case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
+
+
+def _pounds(text: str) -> Decimal:
+    """An amount as the pages show it ("£1,066.68", "\u2212£500.00") as a Decimal."""
+    return Decimal(text.replace("\u2212", "-").replace("£", "").replace(",", ""))
 
 
 def _add_cost(page: Page, item: str, amount: str, day: int, month: int, year: int) -> None:
@@ -71,17 +77,25 @@ def test_the_finance_officers_journey(page: Page) -> None:
         pdf = page.request.get(pdf_link.get_attribute("href") or "")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         assert pdf.body().startswith(b"%PDF")
-        # (part payments come with the ledger's payments work: for now, paid in full)
         page.get_by_role("link", name="Payments").click()
-        page.get_by_label("Invoice or credit note").select_option(numbers[0])
-        _date(page, "Date it was paid", 1, 6, 2013)
+        page.get_by_label("Invoice (or credit note, for a refund)").select_option(numbers[0])
+        page.get_by_label("Amount received (optional)").fill("500.00")
+        _date(page, "Date it was received", 1, 6, 2013)
+        page.get_by_label("Remittance reference (optional)").fill("BACS 4471")
         page.get_by_role("button", name="Record payment").click()
-        expect(page.get_by_text(f"Payment of {numbers[0]} recorded")).to_be_visible()
+        expect(page.get_by_text(f"Payment against {numbers[0]} recorded")).to_be_visible()
         page.goto("/partners")
         page.get_by_role("link", name="Derbyshire Constabulary").click()
-        statement = page.locator("table").first.inner_text()
-        assert numbers[0] in statement and "Paid 1 June 2013" in statement
-        expect(page.locator(".govuk-summary-list")).to_contain_text("£958.34")
+        # the statement's running balance: the part payment takes £500.00 off what was owed
+        # (other tests may have billed this partner too, so the row before it is the measure)
+        rows = [row.split("\t") for row in
+                page.locator("table").first.locator("tbody tr").all_inner_texts()]
+        paid = next(i for i, row in enumerate(rows) if "BACS 4471" in row[1])
+        assert rows[paid][1] == f"Paid 1 June 2013 against {numbers[0]} (BACS 4471)"
+        assert rows[paid][3] == "\u2212£500.00"
+        assert _pounds(rows[paid - 1][4]) - _pounds(rows[paid][4]) == Decimal("500.00")
+        page.get_by_role("link", name="DHR/2013/07").first.click()
+        expect(page.locator("#documents + table")).to_contain_text("Part paid")
     print(f"\nfinance officer's journey: {timer.seconds:.1f} s")
 
 

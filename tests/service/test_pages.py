@@ -362,3 +362,36 @@ def test_an_admin_manages_accounts_but_cannot_lock_themself_out(ledger: Ledger) 
             pytest.raises(accounts.SignInRefused):
         accounts.authenticate(session, "pat@example.org", found.group(1))
     assert client.get("/admin/users").status_code == 200  # still an admin
+
+
+def test_an_admin_creates_lists_and_revokes_tokens(ledger: Ledger) -> None:
+    client = ledger.sign_in("admin")
+    status, _, html = _form(client, "/admin/tokens", {"name": "", "role": "viewer",
+                                                      "days": "0"})
+    assert status == 400 and [h for h, _ in _summary(html)] == ["#name"]
+    for days in ("0", "3661", "\u00b2", "ten"):  # the ledger's limit; a superscript 2 is no number
+        status, _, html = _form(client, "/admin/tokens", {"name": "Import", "role": "viewer",
+                                                          "days": days})
+        assert status == 400 and _summary(html)[0][0] == "#days", days
+    status, _, html = _form(client, "/admin/tokens", {"name": "Finance system import",
+                                                      "owner": "Jo Bloggs", "role": "viewer",
+                                                      "days": "30"})
+    assert status == 201
+    found = re.search(r'id="token">([^<]+)<', html)
+    assert found
+    token = found.group(1)
+    assert client.get("/api/v1/cases", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 200
+    listed = client.get("/admin/tokens").get_data(as_text=True)
+    assert "Finance system import" in listed and "Jo Bloggs" in listed
+    ids = re.findall(r"/admin/tokens/(\d+)/revoke", listed)
+    assert len(ids) == 4  # the three test tokens and this one
+    status, location, _ = _form(client, f"/admin/tokens/{ids[-1]}/revoke", {}, "/admin/tokens")
+    assert (status, location) == (303, "/admin/tokens")
+    assert "Revoked" in client.get("/admin/tokens").get_data(as_text=True)
+    assert client.get("/api/v1/cases", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+    status, _, html = _form(client, f"/admin/tokens/{ids[-1]}/revoke", {}, "/admin/tokens")
+    assert status == 409 and "revoked already" in html
+    status, _, _ = _form(client, "/admin/tokens/999999/revoke", {}, "/admin/tokens")
+    assert status == 404

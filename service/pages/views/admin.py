@@ -77,12 +77,18 @@ def change_user(user_id: int) -> Any:
     return flask.redirect(flask.url_for("pages.users"), 303)
 
 
+def _tokens_page(form: Form, status: int = 200, created: dict[str, str] | None = None
+                 ) -> Any:
+    return page("admin_tokens.html", "API tokens", status, form=form, created=created,
+                roles=ledger_tokens.ROLES, tokens=ledger_tokens.list_tokens(ledger_session()),
+                max_days=ledger_tokens.MAX_DAYS)
+
+
 @blueprint.get("/admin/tokens")
 @needs("admin")
 def tokens() -> Any:
-    """Bearer tokens for programs: the form to create one."""
-    return page("admin_tokens.html", "API tokens", form=Form({"role": "viewer"}), created=None,
-                roles=ledger_tokens.ROLES)
+    """Bearer tokens for programs: every token, the form to create one, revoking."""
+    return _tokens_page(Form({"role": "viewer", "days": str(ledger_tokens.DEFAULT_DAYS)}))
 
 
 @blueprint.post("/admin/tokens")
@@ -90,16 +96,32 @@ def tokens() -> Any:
 def create_token() -> Any:
     """Create a bearer token and show it, once."""
     form = Form.posted(flask.request.form)
+    form.require(name="Enter what the token is for")
+    days = form.get("days")
+    if not (days.isascii() and days.isdigit()) or len(days) > 5:
+        form.error("days", f"Enter how many days the token lives, 1 to {ledger_tokens.MAX_DAYS}")
     try:
-        token = write(lambda s: ledger_tokens.create_token(s, form.get("name"), form.get("role"),
-                                                  actor()))
+        form.check()
+        token = write(lambda s: ledger_tokens.create_token(
+            s, form.get("name"), form.get("role"), actor(), form.get("owner") or None,
+            int(days)))
+    except Invalid:
+        return _tokens_page(form, 400)
     except LedgerError as error:
         form.refuse(error, default="name")
-        return page("admin_tokens.html", "API tokens", 400, form=form, created=None,
-                    roles=ledger_tokens.ROLES)
-    return page("admin_tokens.html", "API tokens", 201, form=Form({"role": "viewer"}),
-                created={"name": form.get("name"), "role": form.get("role"), "token": token},
-                roles=ledger_tokens.ROLES)
+        return _tokens_page(form, 400)
+    return _tokens_page(Form({"role": "viewer", "days": str(ledger_tokens.DEFAULT_DAYS)}), 201,
+                        created={"name": form.get("name"), "role": form.get("role"),
+                                 "token": token})
+
+
+@blueprint.post("/admin/tokens/<int:token_id>/revoke")
+@needs("admin")
+def revoke_token(token_id: int) -> Any:
+    """Revoke a token: refused at once from now on."""
+    write(lambda s: ledger_tokens.revoke_token(s, token_id, actor()))
+    flask.flash(f"Token {token_id} revoked", "success")
+    return flask.redirect(flask.url_for("pages.tokens"), 303)
 
 
 _ISSUER_LABELS = {"name": "Name", "address": "Address", "email": "Email",

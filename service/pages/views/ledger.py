@@ -5,7 +5,6 @@ schema and calls the ledger's own function, in one transaction."""
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ from service.documents import settings as document_settings
 from service.http.context import current_ruleset, ledger_session
 from service.ledger import billing as ledger_billing
 from service.ledger import cases as casebook
+from service.ledger import dates
 from service.ledger import payments as ledger_payments
 from service.ledger.errors import LedgerError, NotFound
 from service.pages.forms import Form, Invalid, load, load_query
@@ -31,30 +31,23 @@ COST = schemas.CostRequestSchema()
 REVISION = schemas.CostRevisionSchema()
 BILLING = schemas.BillingRequestSchema()
 REBILL = schemas.RebillRequestSchema()
-PAYMENT = schemas.PaidRequestSchema()
+PAYMENT = schemas.PaymentRequestSchema()
+PAID = schemas.PaidRequestSchema()
+REVERSAL = schemas.ReversalRequestSchema()
+CASES_QUERY = schemas.CasesQuerySchema()
+CASE_EDIT = schemas.CaseEditSchema()
 STATEMENT_QUERY = schemas.StatementQuerySchema()
 CONTACT = schemas.BillingContactSchema()
 STATUSES = ("open", "closed", "withdrawn")
+#: The aged-debt columns: (key, heading).
+BANDS = (("current", "Not yet due"), ("1-30", "1 to 30 days"), ("31-60", "31 to 60 days"),
+         ("61-90", "61 to 90 days"), ("over-90", "Over 90 days"), ("total", "Total owed"))
 
 
 def _names() -> dict[str, str]:
     ruleset = current_ruleset()
     return {**{d.id: d.name for d in ruleset.districts.values()},
             **{o.id: o.name for o in ruleset.organisations.values()}}
-
-
-def _outstanding(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    totals: dict[str, dict[str, Any]] = defaultdict(lambda: {"invoiced": 0, "paid": 0,
-                                                             "documents": 0})
-    for document in documents:
-        pence = _pence(document["amount"])
-        row = totals[document["organisation"]]
-        row["invoiced"] += pence
-        row["documents"] += 1
-        row["paid"] += pence - _pence(document["outstanding"])
-    for row in totals.values():
-        row["outstanding"] = row["invoiced"] - row["paid"]
-    return dict(totals)
 
 
 def _pence(text: str) -> int:
@@ -72,11 +65,9 @@ def dashboard() -> Any:
     unbilled = [(c, [t for t in c["costs"] if not t["billed"]
                      or t["billed_amount"] != t["amount"]]) for c in cases]
     unbilled = [(c, costs) for c, costs in unbilled if costs]
-    owed = _outstanding(ledger_payments.list_documents(session))
+    aged = ledger_payments.aged_debt(session, dates.today())
     return page("dashboard.html", "Dashboard", open_cases=open_cases, unbilled=unbilled,
-                owed=sorted(((o, r) for o, r in owed.items() if r["outstanding"]),
-                            key=lambda item: -item[1]["outstanding"]),
-                names=_names())
+                aged=aged, bands=BANDS, names=_names())
 
 
 @blueprint.get("/cases")
@@ -84,20 +75,17 @@ def dashboard() -> Any:
 def cases() -> Any:
     """Every case, searched by reference and filtered by financial year, district, status."""
     args = flask.request.args
-    query = args.get("q", "").strip()
-    chosen = {"year": args.get("year", ""), "district": args.get("district", ""),
-              "status": args.get("status", "")}
-    found = casebook.list_cases(ledger_session())
-    years = sorted({financial_year(date.fromisoformat(c["commissioned"])) for c in found},
+    form = Form({k: args.get(k, "").strip() for k in ("q", "year", "district", "status")})
+    everything = casebook.list_cases(ledger_session())
+    years = sorted({financial_year(date.fromisoformat(c["commissioned"])) for c in everything},
                    reverse=True)
-    shown = [c for c in found
-             if (not query or query.lower() in c["reference"].lower())
-             and (not chosen["year"]
-                  or financial_year(date.fromisoformat(c["commissioned"])) == chosen["year"])
-             and (not chosen["district"] or c["district"] == chosen["district"])
-             and (not chosen["status"] or c["status"] == chosen["status"])]
-    return page("cases.html", "Cases", cases=shown, total=len(found), query=query,
-                chosen=chosen, years=years, statuses=STATUSES, names=_names(),
+    try:
+        filters = load(CASES_QUERY, {k: v for k, v in form.values.items() if v}, form)
+        shown = casebook.list_cases(ledger_session(), **filters)
+    except Invalid:
+        shown = []
+    return page("cases.html", "Cases", 400 if form.errors else 200, form=form, cases=shown,
+                total=len(everything), years=years, statuses=STATUSES, names=_names(),
                 districts=_districts())
 
 
@@ -139,13 +127,14 @@ def new_case_post() -> Any:
         data = load(CASE, {"reference": form.get("reference"), "district": form.get("district"),
                            "commissioned": commissioned,
                            "health_body": form.get("health_body") or None}, form)
-        case = write(lambda s: casebook.create_case(s, current_ruleset(), data, actor())[0])
+        case, notes = write(lambda s: casebook.create_case(s, current_ruleset(), data,
+                                                           actor()))
     except Invalid:
         return _new_case_page(form, 400)
     except (LedgerError, rules.RulesError) as error:
         form.refuse(error, default="reference")
         return _new_case_page(form, 400)
-    flask.flash(f"Case {case.reference} opened", "success")
+    flask.flash(" ".join([f"Case {case.reference} opened.", *notes]), "success")
     return flask.redirect(flask.url_for("pages.case", reference=case.reference), 303)
 
 
@@ -161,7 +150,57 @@ def _case_page(reference: str, status: int = 200, **forms: Any) -> Any:
                 items=items, names=_names(), form=failed,
                 cost_form=forms.get("cost_form", Form()),
                 billing_form=forms.get("billing_form", Form()),
-                rebill_form=forms.get("rebill_form", Form()))
+                rebill_form=forms.get("rebill_form", Form()),
+                edit_form=forms.get("edit_form") or _edit_values(case),
+                health_bodies=_health_bodies(), statuses=STATUSES)
+
+
+def _edit_values(case: dict[str, Any]) -> Form:
+    day = date.fromisoformat(case["commissioned"])
+    return Form({"status": case["status"], "health_body": case["health_body"] or "",
+                 "new-reference": case["reference"], "commissioned-day": str(day.day),
+                 "commissioned-month": str(day.month), "commissioned-year": str(day.year)})
+
+
+@blueprint.post("/cases/<path:reference>/documents/<number>/send")
+@needs("finance")
+def send_document(reference: str, number: str) -> Any:
+    """Email the document's PDF to the partner's billing contact (recorded and audited)."""
+    smtp_url = flask.current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
+    try:
+        sent = write(lambda s: sending.send_document(s, current_ruleset(), number, smtp_url,
+                                                     actor()))
+    except LedgerError as error:
+        flask.flash(f"{number} was not sent: {error.message}", "error")
+    else:
+        flask.flash(f"{number} sent to {sent['to']}", "success")
+    return flask.redirect(flask.url_for("pages.case", reference=reference) + "#documents", 303)
+
+
+@blueprint.post("/cases/<path:reference>/details")
+@needs("finance")
+def edit_case(reference: str) -> Any:
+    """Change a case's status, health commissioner, commission date or reference (each change
+    audited; documents already issued are not touched)."""
+    form = Form.posted(flask.request.form, dates=("commissioned",))
+    try:
+        commissioned = form.date("commissioned", "the date the review was commissioned")
+        if not form.get("new-reference"):
+            form.error("new-reference", "Enter the case reference")
+        data = load(CASE_EDIT, {"status": form.get("status"),
+                                "health_body": form.get("health_body") or None,
+                                "commissioned": commissioned,
+                                "reference": form.get("new-reference")}, form,
+                    {"reference": "new-reference"})
+        notes = write(lambda s: casebook.edit_case(
+            s, current_ruleset(), casebook.find_case(s, reference, lock=True), data, actor()))
+    except Invalid:
+        return _case_page(reference, 400, edit_form=form)
+    except (LedgerError, rules.RulesError) as error:
+        form.refuse(error, {"reference": "new-reference"}, default="status")
+        return _case_page(reference, 400, edit_form=form)
+    flask.flash(" ".join(["Case details saved.", *notes]), "success")
+    return flask.redirect(flask.url_for("pages.case", reference=data["reference"]), 303)
 
 
 @blueprint.get("/cases/<path:reference>/costs/<int:cost_id>")
@@ -335,11 +374,15 @@ def rebill(reference: str) -> Any:
 @blueprint.get("/partners")
 @needs("viewer")
 def partners() -> Any:
-    """Every partner that has been invoiced: invoiced, paid, outstanding."""
-    owed = _outstanding(ledger_payments.list_documents(ledger_session()))
+    """Every partner that has been invoiced: what it owes, and how much of it is overdue."""
+    session = ledger_session()
+    aged = {row["organisation"]: row for row in
+            ledger_payments.aged_debt(session, dates.today())["organisations"]}
+    invoiced = {d["organisation"] for d in ledger_payments.list_documents(session)}
     names = _names()
-    rows = sorted(owed.items(), key=lambda item: names.get(item[0], item[0]))
-    return page("partners.html", "Partners", rows=rows, names=names)
+    rows = sorted(((o, aged.get(o)) for o in invoiced | set(aged)),
+                  key=lambda item: names.get(item[0], item[0]))
+    return page("partners.html", "Partners", rows=rows, names=names, bands=BANDS)
 
 
 def _partner_page(organisation: str, contact_form: Form | None = None, status: int = 200
@@ -348,10 +391,13 @@ def _partner_page(organisation: str, contact_form: Form | None = None, status: i
     if organisation not in ruleset.organisations:
         raise NotFound(f"There is no partner {organisation!r}")
     session = ledger_session()
-    query = Form({k: flask.request.args.get(k, "").strip() for k in ("from", "to")})
-    bounds = load_query(STATEMENT_QUERY, query)
+    args = flask.request.args
+    form = Form({k: args.get(k, "").strip() for k in ("from", "to")})
+    bounds = load_query(STATEMENT_QUERY, form)
     statement = ledger_payments.statement(session, organisation, bounds.get("from_"),
                                           bounds.get("to"))
+    aged = next((row for row in ledger_payments.aged_debt(session, dates.today())[
+        "organisations"] if row["organisation"] == organisation), None)
     contact = document_settings.contact(session, organisation)
     if contact_form is None:
         contact_form = Form({k: v or "" for k, v in contact.to_dict().items()}
@@ -361,18 +407,19 @@ def _partner_page(organisation: str, contact_form: Form | None = None, status: i
     invoiced = sum(_pence(e["amount"]) for e in entries if e["kind"] in documented)
     paid = -sum(_pence(e["amount"]) for e in entries if e["kind"] not in documented)
     return page("partner.html", ruleset.name_of(organisation),
-                400 if query.errors or contact_form.errors else status,
+                400 if form.errors or contact_form.errors else status,
                 organisation=organisation, statement=statement,
                 invoiced=allocations.format_money(allocations.from_minor(invoiced)),
                 paid=allocations.format_money(allocations.from_minor(paid)),
-                form=query if query.errors else contact_form, query=query, contact=contact,
-                contact_form=contact_form, names=_names())
+                form=form if form.errors else contact_form, query=form, contact=contact,
+                contact_form=contact_form, aged=aged, bands=BANDS, names=_names())
 
 
 @blueprint.get("/partners/<organisation>")
 @needs("viewer")
 def partner(organisation: str) -> Any:
-    """A partner: its statement and its billing contact."""
+    """A partner: its statement (with running balance), what is overdue, its billing
+    contact."""
     return _partner_page(organisation)
 
 
@@ -402,21 +449,6 @@ def billing_contact(organisation: str) -> Any:
                           + "#contact", 303)
 
 
-@blueprint.post("/cases/<path:reference>/documents/<number>/send")
-@needs("finance")
-def send_document(reference: str, number: str) -> Any:
-    """Email the document's PDF to the partner's billing contact (recorded and audited)."""
-    smtp_url = flask.current_app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
-    try:
-        sent = write(lambda s: sending.send_document(s, current_ruleset(), number, smtp_url,
-                                                     actor()))
-    except LedgerError as error:
-        flask.flash(f"{number} was not sent: {error.message}", "error")
-    else:
-        flask.flash(f"{number} sent to {sent['to']}", "success")
-    return flask.redirect(flask.url_for("pages.case", reference=reference) + "#documents", 303)
-
-
 @blueprint.get("/payments")
 @needs("viewer")
 def payments() -> Any:
@@ -425,31 +457,73 @@ def payments() -> Any:
 
 
 def _payments_page(form: Form, status: int = 200) -> Any:
-    documents = ledger_payments.list_documents(ledger_session())
-    unpaid = [d for d in documents if d["outstanding"] != "0.00"]
-    paid = [d for d in documents if d["status"] == "paid"]
-    return page("payments.html", "Payments", status, form=form, unpaid=unpaid,
-                paid=paid[-20:][::-1], names=_names())
+    session = ledger_session()
+    documents = ledger_payments.list_documents(session)
+    unsettled = [d for d in documents if d["outstanding"] != "0.00"]
+    return page("payments.html", "Payments", status, form=form, unsettled=unsettled,
+                recent=ledger_payments.list_payments(session, limit=20), names=_names())
 
 
 @blueprint.post("/payments")
 @needs("finance")
 def record_payment() -> Any:
-    """Record a payment of an invoice (a credit note: settled)."""
-    form = Form.posted(flask.request.form, dates=("date",))
+    """Record money received against an invoice: a part payment, or (amount left empty) all
+    that is outstanding; a refund of credit held on a credit note the same way."""
+    form = Form.posted(flask.request.form, dates=("date",), reference="Remittance reference")
     try:
         if not form.get("document"):
-            form.error("document", "Select the invoice or credit note that was paid")
-        on = form.date("date", "the date it was paid")
-        data = load(PAYMENT, {"date": on}, form)
-        document = write(lambda s: ledger_payments.pay_outstanding(
-            s, form.get("document"), data["date"], actor()))
+            form.error("document", "Select the invoice or credit note")
+        on = form.date("date", "the date it was received")
+        number = form.get("document")
+        if form.get("amount"):
+            data = load(PAYMENT, {"date": on, "amount": form.amount("amount", "the amount"),
+                                  "reference": form.get("reference") or None}, form)
+            write(lambda s: ledger_payments.record_payment(
+                s, number, data["date"], allocations.to_minor(data["amount"]),
+                data.get("reference"), actor()))
+        else:
+            data = load(PAID, {"date": on}, form)
+            write(lambda s: ledger_payments.pay_outstanding(s, number, data["date"], actor()))
     except Invalid:
         return _payments_page(form, 400)
     except LedgerError as error:
         form.refuse(error, {"number": "document"}, default="document")
         return _payments_page(form, 400)
-    flask.flash(f"Payment of {document['number']} recorded", "success")
+    flask.flash(f"Payment against {number} recorded", "success")
     return flask.redirect(flask.url_for("pages.payments"), 303)
 
 
+def _payment(payment_id: int) -> dict[str, Any]:
+    found = ledger_payments.list_payments(ledger_session(), payment_id=payment_id)
+    if not found:
+        raise NotFound(f"There is no payment {payment_id}")
+    return found[0]
+
+
+@blueprint.get("/payments/<int:payment_id>/reversal")
+@needs("finance")
+def reversal(payment_id: int) -> Any:
+    """The form to reverse a payment recorded in error."""
+    return page("reverse_payment.html", f"Reverse payment {payment_id}",
+                payment=_payment(payment_id), form=Form(), names=_names())
+
+
+@blueprint.post("/payments/<int:payment_id>/reversal")
+@needs("finance")
+def reverse_payment(payment_id: int) -> Any:
+    """Reverse a payment recorded in error (it stays on record, with its reversal)."""
+    form = Form.posted(flask.request.form, dates=("date",), reason="Why it is reversed")
+    try:
+        on = form.date("date", "the date of the reversal")
+        if not form.get("reason"):
+            form.error("reason", "Say why the payment is reversed")
+        data = load(REVERSAL, {"date": on, "reason": form.get("reason")}, form)
+        write(lambda s: ledger_payments.reverse_payment(s, payment_id, data["date"],
+                                                        data["reason"], actor()))
+    except (Invalid, LedgerError) as error:
+        if isinstance(error, LedgerError):
+            form.refuse(error, {"id": "reason"}, default="reason")
+        return page("reverse_payment.html", f"Reverse payment {payment_id}", 400,
+                    payment=_payment(payment_id), form=form, names=_names())
+    flask.flash(f"Payment {payment_id} reversed", "success")
+    return flask.redirect(flask.url_for("pages.payments"), 303)
