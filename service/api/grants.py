@@ -10,7 +10,7 @@ import flask
 from service.api import schemas
 from service.api.ledger import command
 from service.grants import awards, opendata
-from service.http import auth
+from service.http import auth, paging
 from service.http.blueprint import Blueprint
 from service.http.bodies import json_body
 from service.http.context import current_ruleset, ledger_session
@@ -44,10 +44,12 @@ def commit(fund_id: str) -> Any:
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.arguments(requests.AwardsQuerySchema(), location="query", as_kwargs=True)
-@blp.alt_response(200, schema=schemas.AwardsSchema, description="Awards, paid and to pay")
+@blp.alt_response(200, schema=schemas.AwardsPageSchema, description="Awards, paid and to pay")
 def list_awards(**query: Any) -> Any:
-    """Awards, optionally of one fund and one recipient, with what is paid and still due."""
-    return {"awards": awards.list_awards(ledger_session(), **query)}
+    """Awards, optionally of one fund and one recipient, with what is paid and still due;
+    in number order, a page at a time (`limit`, and `next`: the URL of the next page)."""
+    found = awards.list_awards(ledger_session(), **query)
+    return {"awards": found.items, "next": paging.page_link(found.last)}
 
 
 @blp.route("/awards/<number>/stages/<stage>/condition", methods=["POST"])

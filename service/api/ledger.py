@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import allocations
 from service.api import schemas
 from service.documents import records
-from service.http import auth
+from service.http import auth, paging
 from service.http.blueprint import Blueprint
 from service.http.bodies import json_body, parse_json
 from service.http.context import current_ruleset, ledger_session
@@ -129,8 +129,10 @@ def create_case() -> Any:
 @blp.alt_response(200, schema=schemas.CasesSchema, description="The cases")
 def list_cases(**query: Any) -> Any:
     """Cases with costs, what is billed and the net per partner; filtered by status,
-    district, year commissioned (2015 or 2015-16) and part of the reference (q)."""
-    return {"cases": cases.list_cases(ledger_session(), **query)}
+    district, year commissioned (2015 or 2015-16) and part of the reference (q); oldest
+    first, a page at a time (`limit`, and `next`: the URL of the next page)."""
+    found = cases.list_cases(ledger_session(), **query)
+    return {"cases": found.items, "next": paging.page_link(found.last)}
 
 
 @blp.route("/cases/<reference:reference>")
@@ -226,8 +228,10 @@ def rebill(reference: str) -> Any:
 @blp.arguments(requests.InvoicesQuerySchema(), location="query", as_kwargs=True)
 @blp.alt_response(200, schema=schemas.InvoicesSchema, description="Invoices and credit notes")
 def invoices(**query: Any) -> Any:
-    """Invoices and credit notes, filtered by organisation, case, status and issue dates."""
-    return {"invoices": payments.list_documents(ledger_session(), **query)}
+    """Invoices and credit notes, filtered by organisation, case, status and issue dates;
+    oldest first, a page at a time (`limit`, and `next`: the URL of the next page)."""
+    found = payments.list_documents(ledger_session(), **query)
+    return {"invoices": found.items, "next": paging.page_link(found.last)}
 
 
 @blp.route("/invoices/<number>/payments", methods=["POST"])
@@ -305,8 +309,12 @@ def aged_debt(query: dict[str, Any]) -> Any:
 @blp.arguments(requests.AuditQuerySchema(), location="query")
 @blp.alt_response(200, schema=schemas.AuditSchema, description="Audit events, oldest first")
 def audit_log(query: dict[str, Any]) -> Any:
-    """Every write: who, what, when, before and after."""
-    return {"events": audit.events(ledger_session(), query["limit"], query["after"])}
+    """Every write: who, what, when, before and after; `limit` events after the id `after`
+    (`next`: the URL of the next page, null on the last)."""
+    events = audit.events(ledger_session(), query["limit"] + 1, query["after"])
+    shown = events[:query["limit"]]
+    more = len(events) > len(shown)
+    return {"events": shown, "next": paging.next_after(shown[-1]["id"]) if more else None}
 
 
 __all__ = ["blp", "command", "replayed"]

@@ -22,6 +22,7 @@ __all__ = [
     "AuditSchema",
     "AwardSchema",
     "AwardStageSchema",
+    "AwardsPageSchema",
     "AwardsSchema",
     "BoardReportSchema",
     "CaseSchema",
@@ -469,8 +470,12 @@ class CaseSchema(ma.Schema):
         "description": "e.g. a health body named outside the district map"})
 
 
+NEXT = {"description": "the URL of the next page (null on the last page)"}
+
+
 class CasesSchema(ma.Schema):
     cases = fields.List(fields.Nested(CaseSchema), required=True)
+    next = fields.String(allow_none=True, required=True, metadata=NEXT)
 
 
 class DocumentLineSchema(ma.Schema):
@@ -514,6 +519,7 @@ class DocumentsSchema(ma.Schema):
 
 class InvoicesSchema(ma.Schema):
     invoices = fields.List(fields.Nested(DocumentSchema), required=True)
+    next = fields.String(allow_none=True, required=True, metadata=NEXT)
 
 
 class PaymentSchema(ma.Schema):
@@ -584,6 +590,7 @@ class AuditEventSchema(ma.Schema):
 
 class AuditSchema(ma.Schema):
     events = fields.List(fields.Nested(AuditEventSchema), required=True)
+    next = fields.String(allow_none=True, required=True, metadata=NEXT)
 
 
 class BoardReportSchema(ma.Schema):
@@ -695,6 +702,10 @@ class AwardSchema(ma.Schema):
 
 class AwardsSchema(ma.Schema):
     awards = fields.List(fields.Nested(AwardSchema), required=True)
+
+
+class AwardsPageSchema(AwardsSchema):
+    next = fields.String(allow_none=True, required=True, metadata=NEXT)
 
 
 class StagePaymentSchema(ma.Schema):

@@ -10,6 +10,8 @@ negative. Every write is audited; one transaction per command (the caller commit
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -21,9 +23,11 @@ import rules
 from service.ledger import audit
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
+from service.ledger.paging import Page, cut
 from service.ledger.tables import Award, AwardStage, Recovery, Series
 
 __all__ = [
+    "award_bodies",
     "award_body",
     "commit_fund",
     "list_awards",
@@ -123,8 +127,29 @@ def _stage_body(stage: AwardStage) -> dict[str, Any]:
 
 def award_body(session: Session, award: Award) -> dict[str, Any]:
     """An award as the API shows it: stages, what is paid, recovered and still to pay."""
-    stages = _stages(session, award)
-    recoveries = _recoveries(session, award)
+    return award_bodies(session, [award])[0]
+
+
+def award_bodies(session: Session, found: Sequence[Award]) -> list[dict[str, Any]]:
+    """Awards as the API shows them (see :func:`award_body`), in two queries whatever their
+    number: their stages and their recoveries."""
+    if not found:
+        return []
+    ids = [award.id for award in found]
+    stages: dict[int, list[AwardStage]] = defaultdict(list)
+    for stage in session.scalars(select(AwardStage).where(AwardStage.award_id.in_(ids))
+                                 .order_by(AwardStage.award_id, AwardStage.position)):
+        stages[stage.award_id].append(stage)
+    recoveries: dict[int, list[Recovery]] = defaultdict(list)
+    for recovery in session.scalars(select(Recovery).where(Recovery.award_id.in_(ids))
+                                    .order_by(Recovery.id)):
+        recoveries[recovery.award_id].append(recovery)
+    return [_award_body(award, stages.get(award.id, []), recoveries.get(award.id, []))
+            for award in found]
+
+
+def _award_body(award: Award, stages: Sequence[AwardStage], recoveries: Sequence[Recovery]
+                ) -> dict[str, Any]:
     paid = sum(s.amount for s in stages if s.paid_on is not None)
     recovered = sum(r.amount for r in recoveries)
     return {
@@ -139,15 +164,23 @@ def award_body(session: Session, award: Award) -> dict[str, Any]:
                        for r in recoveries]}
 
 
-def list_awards(session: Session, fund: str | None = None, recipient: str | None = None
-                ) -> list[dict[str, Any]]:
-    """Awards in number order, optionally of one fund and/or one recipient."""
+def list_awards(session: Session, fund: str | None = None, recipient: str | None = None,
+                limit: int | None = None, cursor: int | None = None) -> Page[dict[str, Any]]:
+    """Awards in number order, optionally of one fund and/or one recipient; at most ``limit``
+    of them after the award whose id is ``cursor`` (keyset paging: a constant number of
+    queries whatever the page's size or depth)."""
     query = select(Award)
     if fund:
         query = query.where(Award.fund == fund)
     if recipient:
         query = query.where(Award.recipient == recipient)
-    return [award_body(session, award) for award in session.scalars(query.order_by(Award.id))]
+    if cursor is not None:
+        query = query.where(Award.id > cursor)
+    query = query.order_by(Award.id)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    shown, last = cut(list(session.scalars(query)), limit, lambda award: award.id)
+    return Page(award_bodies(session, shown), last)
 
 
 def find_award(session: Session, number: str, lock: bool = False) -> Award:

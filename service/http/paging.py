@@ -17,7 +17,7 @@ import flask
 
 from service.wire.fields import cursor_text
 
-__all__ = ["next_link", "page"]
+__all__ = ["next_after", "next_link", "page", "page_link"]
 
 T = TypeVar("T")
 
@@ -26,6 +26,20 @@ def next_link(position: int) -> str:
     """This request's path and query with ``cursor`` set to start after ``position``."""
     query = [(k, v) for k, v in flask.request.args.items(multi=True) if k != "cursor"]
     query.append(("cursor", cursor_text(position)))
+    return f"{flask.request.path}?{urlencode(query)}"
+
+
+def page_link(position: int | None) -> str | None:
+    """The next page's link: after ``position`` (the last item shown), or ``None`` when the
+    page shown was the last."""
+    return None if position is None else next_link(position)
+
+
+def next_after(last_id: int) -> str:
+    """This request's path and query with ``after`` set to ``last_id`` (lists paged by an
+    ``after`` id, as the audit log is)."""
+    query = [(k, v) for k, v in flask.request.args.items(multi=True) if k != "after"]
+    query.append(("after", str(last_id)))
     return f"{flask.request.path}?{urlencode(query)}"
 
 

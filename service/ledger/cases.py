@@ -5,24 +5,29 @@ A case stores no victim-identifying data (there is no field for it). Every write
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 import allocations
 import rules
 from service.ledger import audit, dates
+from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
+from service.ledger.paging import Page, cut
 from service.ledger.tables import Case, DocumentLine, Tranche
 
 __all__ = [
     "STATUSES",
     "add_cost",
+    "case_bodies",
     "case_body",
+    "case_years",
     "create_case",
     "edit_case",
     "find_case",
@@ -30,6 +35,7 @@ __all__ = [
     "list_cases",
     "revise_cost",
     "tranche_body",
+    "unbilled_cases",
 ]
 
 #: A case's statuses.
@@ -165,8 +171,8 @@ def revise_cost(session: Session, case: Case, tranche_id: int, amount: allocatio
     return tranche
 
 
-def tranche_body(tranche: Tranche) -> dict[str, Any]:
-    """A tranche as the API shows it."""
+def tranche_body(tranche: Any) -> dict[str, Any]:
+    """A tranche as the API shows it (a :class:`Tranche`, or a row with its columns)."""
     return {"id": tranche.id, "item": tranche.item, "amount": pence(tranche.amount),
             "incurred": tranche.incurred.isoformat(), "billed": tranche.split_id is not None,
             "billed_amount": None if tranche.billed_amount is None
@@ -176,29 +182,50 @@ def tranche_body(tranche: Tranche) -> dict[str, Any]:
 def case_body(session: Session, case: Case, notes: Sequence[str] = ()) -> dict[str, Any]:
     """A case with its costs, what is billed and the net invoiced per organisation (the
     partner whose share it is, documents on its behalf included)."""
-    tranches = list(session.scalars(select(Tranche).where(Tranche.case_id == case.id)
-                                    .order_by(Tranche.id)))
-    net: dict[str, int] = {}
-    for organisation, amount in session.execute(
-            select(DocumentLine.organisation, DocumentLine.amount)
-            .where(DocumentLine.case_id == case.id, DocumentLine.document_id.is_not(None))
-            .order_by(DocumentLine.document_id, DocumentLine.id)):
-        net[organisation] = net.get(organisation, 0) + amount
-    body = {**_case_row(case),
-            "costs": [tranche_body(t) for t in tranches],
-            "total": pence(sum(t.amount for t in tranches)),
-            "billed": pence(sum(t.billed_amount or 0 for t in tranches if t.split_id)),
-            "invoiced": [{"organisation": o, "net": pence(amount)} for o, amount in net.items()]}
+    body = case_bodies(session, [case])[0]
     if notes:
         body["notes"] = list(notes)
     return body
 
 
-def list_cases(session: Session, status: str | None = None, district: str | None = None,
-               year: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
-    """Cases with their figures, oldest first, filtered by status, district, the year they were
-    commissioned (``2015`` a calendar year, ``2015-16`` a financial year) and ``q`` (part of the
-    reference, any case)."""
+_TRANCHE_COLUMNS = (Tranche.id, Tranche.case_id, Tranche.item, Tranche.amount,
+                    Tranche.incurred, Tranche.split_id, Tranche.billed_amount)
+
+
+def case_bodies(session: Session, cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """Cases as the API shows them (see :func:`case_body`), in two queries whatever their
+    number: their tranches, and each one's net invoiced per organisation summed in SQL."""
+    if not cases:
+        return []
+    ids = [c.id for c in cases]
+    tranches: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(select(*_TRANCHE_COLUMNS).where(Tranche.case_id.in_(ids))
+                               .order_by(Tranche.id)):
+        tranches[row.case_id].append(row)
+    net: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    # in the order each organisation was first invoiced on the case (one organisation a
+    # document)
+    for case_id, organisation, amount in session.execute(
+            select(DocumentLine.case_id, DocumentLine.organisation, func.sum(DocumentLine.amount))
+            .where(DocumentLine.case_id.in_(ids), DocumentLine.document_id.is_not(None))
+            .group_by(DocumentLine.case_id, DocumentLine.organisation)
+            .order_by(DocumentLine.case_id, func.min(DocumentLine.document_id))):
+        net[case_id].append((organisation, int(amount)))
+    bodies = []
+    for case in cases:
+        rows = tranches.get(case.id, [])
+        bodies.append({
+            **_case_row(case),
+            "costs": [tranche_body(t) for t in rows],
+            "total": pence(sum(t.amount for t in rows)),
+            "billed": pence(sum(t.billed_amount or 0 for t in rows if t.split_id)),
+            "invoiced": [{"organisation": o, "net": pence(amount)}
+                         for o, amount in net.get(case.id, [])]})
+    return bodies
+
+
+def _cases_query(status: str | None = None, district: str | None = None,
+                 year: str | None = None, q: str | None = None) -> Select[Case]:
     query = select(Case)
     if status:
         query = query.where(Case.status == status)
@@ -209,7 +236,45 @@ def list_cases(session: Session, status: str | None = None, district: str | None
         query = query.where(Case.commissioned >= start, Case.commissioned < end)
     if q:
         query = query.where(func.lower(Case.reference).contains(q.lower(), autoescape=True))
-    return [case_body(session, c) for c in session.scalars(query.order_by(Case.id))]
+    return query
+
+
+def list_cases(session: Session, status: str | None = None, district: str | None = None,
+               year: str | None = None, q: str | None = None, limit: int | None = None,
+               cursor: int | None = None) -> Page[dict[str, Any]]:
+    """Cases with their figures, oldest first, filtered by status, district, the year they were
+    commissioned (``2015`` a calendar year, ``2015-16`` a financial year) and ``q`` (part of the
+    reference, any case); at most ``limit`` of them after the case whose id is ``cursor``
+    (keyset paging: a constant number of queries whatever the page's size or depth)."""
+    query = _cases_query(status, district, year, q)
+    if cursor is not None:
+        query = query.where(Case.id > cursor)
+    query = query.order_by(Case.id)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    with collection_paused():
+        shown, last = cut(list(session.scalars(query)), limit, lambda case: case.id)
+        return Page(case_bodies(session, shown), last)
+
+
+def unbilled_cases(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
+    """Cases (oldest first, at most ``limit``) with a cost not billed yet, or revised since
+    it was billed."""
+    waiting = select(Tranche.case_id).where(
+        (Tranche.split_id.is_(None)) | (Tranche.billed_amount.is_(None))
+        | (Tranche.billed_amount != Tranche.amount))
+    query = select(Case).where(Case.id.in_(waiting)).order_by(Case.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return case_bodies(session, list(session.scalars(query)))
+
+
+def case_years(session: Session) -> tuple[date, date, int] | None:
+    """The first and last commission dates of any case, and how many cases there are (None
+    when there is none)."""
+    first, last, count = session.execute(select(
+        func.min(Case.commissioned), func.max(Case.commissioned), func.count(Case.id))).one()
+    return None if first is None else (first, last, int(count))
 
 
 def _year_span(year: str) -> tuple[date, date]:

@@ -29,8 +29,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.ledger import audit, dates
+from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
+from service.ledger.paging import Page, cut
 from service.ledger.tables import (
     Case,
     Correction,
@@ -54,6 +56,7 @@ __all__ = [
     "document_bodies",
     "document_body",
     "find_document",
+    "invoiced_organisations",
     "list_documents",
     "list_payments",
     "movements",
@@ -131,17 +134,18 @@ def document_bodies(session: Session, documents: Sequence[Document]) -> list[dic
             .join(Document, Document.id == Correction.corrected_id)
             .where(Correction.document_id.in_(ids)).order_by(Document.id)):
         corrects[document_id].append(number)
-    lines = list(session.scalars(select(DocumentLine).where(DocumentLine.document_id.in_(ids))
-                                 .order_by(DocumentLine.id)))
+    lines = session.execute(
+        select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.organisation,
+               DocumentLine.amount)
+        .where(DocumentLine.document_id.in_(ids)).order_by(DocumentLine.id)).all()
     described = _describe_groups(session, {line.split_id for line in lines})
     per_document: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line in lines:
-        items, incurred, fractions = described.get(line.split_id, ("", None, {}))
-        assert line.document_id is not None
-        per_document[line.document_id].append({
+    for owner, split_id, organisation, amount in lines:
+        items, incurred, fractions = described.get(split_id, ("", None, {}))
+        per_document[owner or 0].append({
             "item": items,
-            "incurred": incurred, "fraction": fractions.get(line.organisation),
-            "amount": pence(line.amount)})
+            "incurred": incurred, "fraction": fractions.get(organisation),
+            "amount": pence(amount)})
     bodies = []
     for document in documents:
         reference = references.get(document.case_id, "")
@@ -168,39 +172,61 @@ def _describe_groups(session: Session, group_ids: set[int]
     described: dict[int, tuple[str, str | None, dict[str, str]]] = {}
     if not group_ids:
         return described
-    tranches: dict[int, list[Tranche]] = defaultdict(list)
-    for tranche in session.scalars(select(Tranche).where(Tranche.split_id.in_(group_ids))):
-        assert tranche.split_id is not None
-        tranches[tranche.split_id].append(tranche)
-    for group in session.scalars(select(SplitGroup).where(SplitGroup.id.in_(group_ids))):
-        data = json.loads(group.data)
+    tranches: dict[int | None, list[tuple[str, date]]] = defaultdict(list)
+    for split_id, item, incurred in session.execute(
+            select(Tranche.split_id, Tranche.item, Tranche.incurred)
+            .where(Tranche.split_id.in_(group_ids)).order_by(Tranche.id)):
+        tranches[split_id].append((item, incurred))
+    for group_id, group_data in session.execute(
+            select(SplitGroup.id, SplitGroup.data).where(SplitGroup.id.in_(group_ids))):
+        data = json.loads(group_data)
         weights = {o: Fraction(w) for o, _, w in data["partners"]}
         total = sum(weights.values(), Fraction(0))
-        members = tranches.get(group.id, [])
-        items = ", ".join(dict.fromkeys(t.item for t in members))
-        incurred = max((t.incurred for t in members), default=None)
-        described[group.id] = (items, incurred.isoformat() if incurred else None,
+        members = tranches.get(group_id, [])
+        items = ", ".join(dict.fromkeys(item for item, _ in members))
+        latest = max((when for _, when in members), default=None)
+        described[group_id] = (items, latest.isoformat() if latest else None,
                                {o: str(w / total) for o, w in weights.items() if total})
     return described
 
 
 def list_documents(session: Session, organisation: str | None = None, case: str | None = None,
                    status: str | None = None, from_: date | None = None,
-                   to: date | None = None) -> list[dict[str, Any]]:
+                   to: date | None = None, unsettled: bool = False,
+                   limit: int | None = None, cursor: int | None = None
+                   ) -> Page[dict[str, Any]]:
     """Invoices and credit notes, oldest first, filtered by the organisation they are
-    addressed to, case reference, status and issue dates (inclusive)."""
-    query = select(Document).join(Case, Case.id == Document.case_id)
+    addressed to, case reference, status, issue dates (inclusive), and ``unsettled``
+    (only those with something outstanding); at most ``limit`` of
+    them after the document whose id is ``cursor`` (keyset paging on the id: a constant
+    number of queries whatever the page's size or depth)."""
+    query = select(Document)
     if organisation:
         query = query.where(Document.organisation == organisation)
     if case:
-        query = query.where(Case.reference == case)
+        query = query.where(Document.case_id == select(Case.id).where(
+            Case.reference == case).scalar_subquery())
     if status:
         query = query.where(Document.status == status)
+    if unsettled:
+        query = query.where(Document.status.in_(("open", "part-paid")))
     if from_:
         query = query.where(Document.issued >= from_)
     if to:
         query = query.where(Document.issued <= to)
-    return document_bodies(session, list(session.scalars(query.order_by(Document.id))))
+    if cursor is not None:
+        query = query.where(Document.id > cursor)
+    query = query.order_by(Document.id)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    with collection_paused():
+        shown, last = cut(list(session.scalars(query)), limit, lambda d: d.id)
+        return Page(document_bodies(session, shown), last)
+
+
+def invoiced_organisations(session: Session) -> list[str]:
+    """Every organisation a document has been addressed to."""
+    return list(session.scalars(select(Document.organisation).distinct()))
 
 
 # -- credit ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -56,6 +57,9 @@ class Case(Base):
     """A Domestic Homicide Review: a reference and where, never who (no victim data)."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_id", "status", "id"),
+                      Index("ix_cases_district_id", "district", "id"),
+                      Index("ix_cases_commissioned", "commissioned"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     district: Mapped[str] = mapped_column(String(100))
@@ -98,11 +102,15 @@ class Document(Base):
     in pence and positive, and the ``status`` they give."""
 
     __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_organisation_id", "organisation", "id"),
+                      Index("ix_documents_organisation_issued", "organisation", "issued"),
+                      Index("ix_documents_status_id", "status", "id"),
+                      Index("ix_documents_issued", "issued"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    organisation: Mapped[str] = mapped_column(String(100), index=True)
+    organisation: Mapped[str] = mapped_column(String(100))
     on_behalf_of: Mapped[str | None] = mapped_column(String(100))
     amount: Mapped[int] = mapped_column(BigInteger)
     issued: Mapped[date] = mapped_column(Date)
@@ -303,12 +311,14 @@ class Award(Base):
     """A grant to one recipient from a fund's committed allocation (``amount`` in pence)."""
 
     __tablename__ = "awards"
-    __table_args__ = (UniqueConstraint("fund", "recipient", name="uq_awards_fund_recipient"),)
+    __table_args__ = (UniqueConstraint("fund", "recipient", name="uq_awards_fund_recipient"),
+                      Index("ix_awards_fund_id", "fund", "id"),
+                      Index("ix_awards_recipient_id", "recipient", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    fund: Mapped[str] = mapped_column(String(100), index=True)
+    fund: Mapped[str] = mapped_column(String(100))
     year: Mapped[str] = mapped_column(String(7))
-    recipient: Mapped[str] = mapped_column(String(100), index=True)
+    recipient: Mapped[str] = mapped_column(String(100))
     amount: Mapped[int] = mapped_column(BigInteger)
     awarded_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)

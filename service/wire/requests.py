@@ -154,7 +154,7 @@ class CaseEditSchema(Strict):
     reference = Reference()
 
 
-class CasesQuerySchema(Strict):
+class CasesQuerySchema(Paged):
     status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
     district = Slug()
     year = fields.String(validate=validate.Regexp(
@@ -202,7 +202,7 @@ class ReversalRequestSchema(Strict):
         error="1 to 500 characters saying why, no control characters"))
 
 
-class InvoicesQuerySchema(Strict):
+class InvoicesQuerySchema(Paged):
     organisation = Slug()
     case = Reference()
     status = fields.String(validate=validate.OneOf(["open", "part-paid", "paid", "credited"]))
@@ -353,7 +353,7 @@ class AwardsRequestSchema(Strict):
     date = Day(required=True, metadata={"description": "the award (decision) date"})
 
 
-class AwardsQuerySchema(Strict):
+class AwardsQuerySchema(Paged):
     fund = Slug()
     recipient = Slug()
 

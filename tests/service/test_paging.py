@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import marshmallow as ma
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from service.wire.fields import Cursor, cursor_text
 from service.wire.requests import Paged
+from tests.service.conftest import Ledger
 
 
 @given(st.integers(0, 2**62 - 1))
@@ -50,3 +57,96 @@ def test_collection_pauses_nest_and_restore() -> None:
         assert not gc.isenabled()  # not turned on by a pause that found it off
     finally:
         gc.enable()
+
+
+# -- lists over HTTP: pages cover a list exactly, at a constant number of queries ------------
+
+CASES = 51
+
+
+def _fill(ledger: Ledger) -> FlaskClient:
+    """``CASES`` billed cases (six documents each), a part payment on the first invoice."""
+    client = ledger.client()
+    headers = ledger.headers("finance")
+    for n in range(CASES):
+        reference = f"DHR/2014/{n:03d}"
+        for path, body in ((
+                "/api/v1/cases", {"reference": reference, "district": "erewash",
+                                  "commissioned": "2014-05-01"}), (
+                f"/api/v1/cases/{reference}/costs", {"item": "overview-author",
+                                                     "amount": f"{600 + n}.00",
+                                                     "incurred": "2014-06-01"}), (
+                f"/api/v1/cases/{reference}/billing", {"date": "2014-06-02"})):
+            answer = client.post(path, headers=headers, json=body)
+            assert answer.status_code == 201, answer.get_json()
+    return client
+
+
+@contextmanager
+def counted(ledger: Ledger) -> Iterator[list[str]]:
+    """Every SQL statement the app's engines run inside the block."""
+    statements: list[str] = []
+    database = ledger.app.extensions["apportion.db"]
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engines = {database.engine, database.read_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+
+
+def _all_pages(client: FlaskClient, headers: dict[str, str], path: str, key: str
+               ) -> list[Any]:
+    found: list[Any] = []
+    link: str | None = path
+    while link is not None:
+        answer = client.get(link, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert set(body) == {key, "next"}
+        found += body[key]
+        link = body["next"]
+    return found
+
+
+@pytest.mark.slow
+def test_pages_cover_each_list_exactly_at_a_constant_number_of_queries(ledger: Ledger
+                                                                        ) -> None:
+    client = _fill(ledger)
+    headers = ledger.headers("viewer")
+    lists = {"cases": "/api/v1/cases?district=erewash",
+             "invoices": "/api/v1/invoices?organisation=derbyshire-county-council"}
+    for key, path in lists.items():
+        whole = client.get(f"{path}&limit=1000", headers=headers).get_json()
+        assert whole["next"] is None and len(whole[key]) >= CASES
+        assert _all_pages(client, headers, f"{path}&limit=7", key) == whole[key]
+        costs = []
+        for limit in (1, 50):
+            client.get(f"{path}&limit={limit}", headers=headers)  # warm (token checks)
+            with counted(ledger) as statements:
+                page = client.get(f"{path}&limit={limit}", headers=headers).get_json()
+            assert len(page[key]) == limit and page["next"] is not None
+            costs.append(len(statements))
+        assert costs[0] == costs[1], (key, costs)
+    events = _all_pages(client, ledger.headers("admin"), "/api/v1/audit?limit=100", "events")
+    assert [e["id"] for e in events] == sorted({e["id"] for e in events})
+    assert len(events) == len(client.get("/api/v1/audit?limit=10000",
+                                         headers=ledger.headers("admin")).get_json()["events"])
+
+
+def test_a_page_of_awards_and_the_last_page_says_so(ledger: Ledger) -> None:
+    client = ledger.client()
+    answer = client.post("/api/v1/funds/home-office-csf-2012-13/awards",
+                         headers=ledger.headers("finance"), json={"date": "2013-04-30"})
+    assert answer.status_code == 201, answer.get_json()
+    made = [a["number"] for a in answer.get_json()["awards"]]
+    shown = _all_pages(client, ledger.headers("viewer"), "/api/v1/awards?limit=2", "awards")
+    assert [a["number"] for a in shown] == made
+    last = client.get("/api/v1/awards", headers=ledger.headers("viewer")).get_json()
+    assert last["next"] is None and len(last["awards"]) == len(made)

@@ -15,6 +15,7 @@ import allocations
 import rules
 from service.documents import sending
 from service.documents import settings as document_settings
+from service.http import paging
 from service.http.context import current_ruleset, ledger_session
 from service.ledger import billing as ledger_billing
 from service.ledger import cases as casebook
@@ -55,38 +56,53 @@ def _pence(text: str) -> int:
                                                         allow_negative=True))
 
 
+#: Cases or documents on one page of a list.
+PAGE = 50
+
+
 @blueprint.get("/")
 @needs("viewer")
 def dashboard() -> Any:
-    """Open cases, costs not yet billed, and what each partner has still to pay."""
+    """Open cases, costs not yet billed, and what each partner has still to pay (the first
+    page of each list, with a link to the rest)."""
     session = ledger_session()
-    cases = casebook.list_cases(session)
-    open_cases = [c for c in cases if c["status"] == "open"]
+    open_cases = casebook.list_cases(session, status="open", limit=PAGE)
     unbilled = [(c, [t for t in c["costs"] if not t["billed"]
-                     or t["billed_amount"] != t["amount"]]) for c in cases]
-    unbilled = [(c, costs) for c, costs in unbilled if costs]
+                     or t["billed_amount"] != t["amount"]])
+                for c in casebook.unbilled_cases(session, limit=PAGE)]
     aged = ledger_payments.aged_debt(session, dates.today())
-    return page("dashboard.html", "Dashboard", open_cases=open_cases, unbilled=unbilled,
-                aged=aged, bands=BANDS, names=_names())
+    return page("dashboard.html", "Dashboard", open_cases=open_cases.items,
+                more_open=open_cases.last is not None, unbilled=unbilled, aged=aged,
+                bands=BANDS, names=_names())
 
 
 @blueprint.get("/cases")
 @needs("viewer")
 def cases() -> Any:
-    """Every case, searched by reference and filtered by financial year, district, status."""
+    """Cases, a page at a time, searched by reference and filtered by financial year,
+    district, status."""
     args = flask.request.args
     form = Form({k: args.get(k, "").strip() for k in ("q", "year", "district", "status")})
-    everything = casebook.list_cases(ledger_session())
-    years = sorted({financial_year(date.fromisoformat(c["commissioned"])) for c in everything},
-                   reverse=True)
+    session = ledger_session()
+    span = casebook.case_years(session)
+    total = 0 if span is None else span[2]
+    years = [] if span is None else [
+        financial_year(date(year, 4, 1)) for year in range(
+            int(financial_year(span[1])[:4]), int(financial_year(span[0])[:4]) - 1, -1)]
+    shown: list[dict[str, Any]] = []
+    following = None
     try:
-        filters = load(CASES_QUERY, {k: v for k, v in form.values.items() if v}, form)
-        shown = casebook.list_cases(ledger_session(), **filters)
+        filters = load(CASES_QUERY, {k: v for k, v in form.values.items() if v}
+                       | {"limit": PAGE} | ({"cursor": args["cursor"]} if args.get("cursor")
+                                            else {}), form)
+        found = casebook.list_cases(session, **filters)
+        shown = found.items
+        following = paging.page_link(found.last)
     except Invalid:
-        shown = []
+        pass
     return page("cases.html", "Cases", 400 if form.errors else 200, form=form, cases=shown,
-                total=len(everything), years=years, statuses=STATUSES, names=_names(),
-                districts=_districts())
+                total=total, years=years, statuses=STATUSES, names=_names(),
+                districts=_districts(), next_page=following)
 
 
 def _districts() -> list[tuple[str, str]]:
@@ -141,7 +157,7 @@ def new_case_post() -> Any:
 def _case_page(reference: str, status: int = 200, **forms: Any) -> Any:
     session = ledger_session()
     case = casebook.case_body(session, casebook.find_case(session, reference))
-    documents = ledger_payments.list_documents(session, case=reference)
+    documents = ledger_payments.list_documents(session, case=reference).items
     ruleset = current_ruleset()
     items = sorted({i for a in ruleset.arrangements.values() if case["district"] in a.districts
                     for i in a.shared_items})
@@ -378,7 +394,7 @@ def partners() -> Any:
     session = ledger_session()
     aged = {row["organisation"]: row for row in
             ledger_payments.aged_debt(session, dates.today())["organisations"]}
-    invoiced = {d["organisation"] for d in ledger_payments.list_documents(session)}
+    invoiced = set(ledger_payments.invoiced_organisations(session))
     names = _names()
     rows = sorted(((o, aged.get(o)) for o in invoiced | set(aged)),
                   key=lambda item: names.get(item[0], item[0]))
@@ -458,8 +474,8 @@ def payments() -> Any:
 
 def _payments_page(form: Form, status: int = 200) -> Any:
     session = ledger_session()
-    documents = ledger_payments.list_documents(session)
-    unsettled = [d for d in documents if d["outstanding"] != "0.00"]
+    unsettled = ledger_payments.list_documents(session, unsettled=True,
+                                               limit=schemas.MAX_PAGE_SIZE).items
     return page("payments.html", "Payments", status, form=form, unsettled=unsettled,
                 recent=ledger_payments.list_payments(session, limit=20), names=_names())
 
