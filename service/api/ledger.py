@@ -280,17 +280,21 @@ def reverse_payment(payment_id: int) -> Any:
 def statement(query: dict[str, Any], organisation: str) -> Any:
     """An organisation's account between two dates (inclusive): opening balance, every
     invoice, credit note, payment, refund and reversal with the running balance, closing
-    balance."""
+    balance; with `limit`, a page of the entries at a time (`next`: the URL of the next
+    page; the balances are the whole period's)."""
     if organisation not in current_ruleset().organisations:
         raise Rejected(404, f"unknown organisation {organisation!r}")
     session = ledger_session()
-    body = payments.statement(session, organisation, query.get("from_"), query.get("to"))
     if query["format"] == "pdf":
+        body = payments.statement(session, organisation, query.get("from_"), query.get("to"))
         pdf = records.statement_pdf(session, current_ruleset(), body)
         return flask.Response(pdf, mimetype="application/pdf", headers={
             "Content-Disposition": f'inline; filename="statement-{organisation}.pdf"',
             "Cache-Control": "no-store"})
-    return body
+    body, last = payments.statement_page(session, organisation, query.get("from_"),
+                                         query.get("to"), query.get("limit"),
+                                         query.get("cursor"))
+    return body | {"next": paging.page_link(last)}
 
 
 @blp.route("/reports/aged-debt")

@@ -69,6 +69,9 @@ __all__ = [
 ]
 
 
+#: How a paged answer's ``next`` is described.
+NEXT = {"description": "the URL of the next page (null on the last page)"}
+
 class LineSchema(Strict):
     id = Slug(required=True)
     name = fields.String(validate=validate.Length(max=500))
@@ -470,9 +473,6 @@ class CaseSchema(ma.Schema):
         "description": "e.g. a health body named outside the district map"})
 
 
-NEXT = {"description": "the URL of the next page (null on the last page)"}
-
-
 class CasesSchema(ma.Schema):
     cases = fields.List(fields.Nested(CaseSchema), required=True)
     next = fields.String(allow_none=True, required=True, metadata=NEXT)
@@ -557,6 +557,7 @@ class StatementSchema(ma.Schema):
     opening_balance = fields.String(required=True)
     entries = fields.List(fields.Nested(EntrySchema), required=True)
     closing_balance = fields.String(required=True)
+    next = fields.String(allow_none=True, required=True, metadata=NEXT)
 
 
 class AgedRowSchema(ma.Schema):

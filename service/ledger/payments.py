@@ -25,7 +25,21 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+import sqlalchemy as sa
+from sqlalchemy import (
+    Row,
+    String,
+    Subquery,
+    and_,
+    cast,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from service.ledger import audit, dates
@@ -65,6 +79,7 @@ __all__ = [
     "record_payment",
     "reverse_payment",
     "statement",
+    "statement_page",
 ]
 
 #: Document statuses, from what is settled against them.
@@ -334,50 +349,89 @@ def reverse_payment(session: Session, payment_id: int, on: date, reason: str, ac
 
 # -- statements and aged debt ----------------------------------------------------------------
 
-def _movements(session: Session, organisation: str, until: date | None = None
-               ) -> list[tuple[date, int, int, dict[str, Any]]]:
-    """Every movement on the organisation's account: (date, order, id, entry without
-    balance), in date order; documents, then payments and refunds, then reversals."""
-    moves: list[tuple[date, int, int, dict[str, Any]]] = []
-    documents = {d.id: d for d in session.scalars(select(Document).where(
-        Document.organisation == organisation))}
-    references = {i: r for i, r in session.execute(select(Case.id, Case.reference).where(
-        Case.id.in_({d.case_id for d in documents.values()})))}
-    for d in documents.values():
-        moves.append((d.issued, 0, d.id, {"kind": d.kind, "number": d.number,
-                                          "case": references.get(d.case_id),
-                                          "amount": d.amount}))
-    payments = {p.id: p for p in session.scalars(select(Payment).where(
-        Payment.document_id.in_(documents)))}
-    for p in payments.values():
-        document = documents[p.document_id]
-        refund = document.amount < 0
-        moves.append((p.received, 1, p.id, {
-            "kind": "refund" if refund else "payment", "number": document.number,
-            "case": references.get(document.case_id), "reference": p.reference,
-            "amount": p.amount if refund else -p.amount}))
-    for r in session.scalars(select(Reversal).where(Reversal.payment_id.in_(payments))):
-        p = payments[r.payment_id]
-        document = documents[p.document_id]
-        refund = document.amount < 0
-        moves.append((r.reversed_on, 2, r.id, {
-            "kind": "reversal", "number": document.number,
-            "case": references.get(document.case_id), "reference": p.reference,
-            "amount": -p.amount if refund else p.amount}))
-    moves.sort(key=lambda m: (m[0], m[1], m[2]))
-    return [m for m in moves if until is None or m[0] <= until]
+def _moves(organisation: str) -> Subquery:
+    """Every movement on the organisation's account, as one query's rows: ``on`` (its date),
+    ``rank`` (documents 0, payments and refunds 1, reversals 2), ``id``, ``kind``, ``number``,
+    ``case_id``, ``reference`` and ``amount`` (signed pence: what it adds to the balance)."""
+    refund = Document.amount < 0
+    documents = select(
+        Document.issued.label("on"), literal(0).label("rank"), Document.id.label("id"),
+        Document.kind.label("kind"), Document.number.label("number"),
+        Document.case_id.label("case_id"), cast(null(), String(100)).label("reference"),
+        Document.amount.label("amount")).where(Document.organisation == organisation)
+    paid = select(
+        Payment.received, literal(1), Payment.id,
+        sa.case((refund, literal("refund")), else_=literal("payment")), Document.number,
+        Document.case_id, Payment.reference,
+        sa.case((refund, Payment.amount), else_=-Payment.amount)).join(
+        Document, Document.id == Payment.document_id).where(Document.organisation == organisation)
+    reversed_ = select(
+        Reversal.reversed_on, literal(2), Reversal.id, literal("reversal"), Document.number,
+        Document.case_id, Payment.reference,
+        sa.case((refund, -Payment.amount), else_=Payment.amount)).join(
+        Payment, Payment.id == Reversal.payment_id).join(
+        Document, Document.id == Payment.document_id).where(Document.organisation == organisation)
+    return union_all(documents, paid, reversed_).subquery("moves")
+
+
+def _between(moves: Subquery, start: date | None, end: date | None) -> list[Any]:
+    return ([moves.c.on >= start] if start else []) + ([moves.c.on <= end] if end else [])
+
+
+def _total(session: Session, moves: Subquery, *conditions: Any) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(moves.c.amount), 0))
+                              .where(*conditions)) or 0)
+
+
+def _position(on: date, rank: int, move_id: int) -> int:
+    """A movement's place in the statement's order, as one integer (a page's cursor)."""
+    return (on.toordinal() << 34) | (rank << 32) | move_id
+
+
+def _after(moves: Subquery, position: int) -> Any:
+    """Movements after ``position`` in the statement's order (date, rank, id)."""
+    try:
+        on = date.fromordinal(position >> 34)
+    except ValueError:
+        raise Invalid("not a cursor of this statement (use the `next` of a page)",
+                      field="cursor") from None
+    rank, move_id = (position >> 32) & 3, position & (2**32 - 1)
+    return or_(moves.c.on > on, and_(moves.c.on == on, or_(
+        moves.c.rank > rank, and_(moves.c.rank == rank, moves.c.id > move_id))))
+
+
+def _entries(session: Session, moves: Subquery, *conditions: Any, limit: int | None = None
+             ) -> list[Row[Any]]:
+    query = (select(moves.c.on, moves.c.rank, moves.c.id, moves.c.kind, moves.c.number,
+                    Case.reference.label("case"), moves.c.reference, moves.c.amount)
+             .join(Case, Case.id == moves.c.case_id).where(*conditions)
+             .order_by(moves.c.on, moves.c.rank, moves.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    with collection_paused():
+        return list(session.execute(query))
 
 
 def movements(session: Session, organisation: str, until: date | None = None
               ) -> list[tuple[date, dict[str, Any]]]:
     """The organisation's movements up to ``until`` (inclusive), oldest first: (date,
     ``{"kind", "number", "case", "reference"?, "amount"}``), amounts in signed pence."""
-    return [(when, move) for when, _, _, move in _movements(session, organisation, until)]
+    moves = _moves(organisation)
+    found = []
+    for row in _entries(session, moves, *_between(moves, None, until)):
+        move = {"kind": row.kind, "number": row.number, "case": row.case,
+                "amount": row.amount}
+        if row.rank:
+            move["reference"] = row.reference
+        found.append((row.on, move))
+    return found
 
 
 def balance(session: Session, organisation: str, on: date | None = None) -> int:
-    """What the organisation owes at the end of ``on`` (negative: credit held for it)."""
-    return sum(m[3]["amount"] for m in _movements(session, organisation, on))
+    """What the organisation owes at the end of ``on`` (negative: credit held for it), summed
+    in SQL."""
+    moves = _moves(organisation)
+    return _total(session, moves, *_between(moves, None, on))
 
 
 def statement(session: Session, organisation: str, start: date | None, end: date | None
@@ -385,69 +439,97 @@ def statement(session: Session, organisation: str, start: date | None, end: date
     """The organisation's account from ``start`` to ``end`` (inclusive): the opening balance
     (everything before ``start``), each invoice, credit note, payment, refund and reversal with
     the running balance, and the closing balance (= opening + the entries)."""
-    opening = 0
+    return statement_page(session, organisation, start, end)[0]
+
+
+def statement_page(session: Session, organisation: str, start: date | None, end: date | None,
+                   limit: int | None = None, cursor: int | None = None
+                   ) -> tuple[dict[str, Any], int | None]:
+    """:func:`statement` with at most ``limit`` entries after the position ``cursor`` (the
+    running balance carried over from the entries before), and the position of the last
+    entry shown when more follow. Balances are summed in SQL; only the entries shown are read.
+    """
+    moves = _moves(organisation)
+    within = _between(moves, start, end)
+    opening = 0 if start is None else _total(session, moves, moves.c.on < start)
+    running = opening
+    if cursor is not None:
+        after = _after(moves, cursor)
+        running += _total(session, moves, *within, not_(after))
+        within = [*within, after]
+    rows, last = cut(_entries(session, moves, *within,
+                              limit=None if limit is None else limit + 1),
+                     limit, lambda r: _position(r.on, r.rank, r.id))
     entries = []
-    running = 0
-    for when, _, _, move in _movements(session, organisation, end):
-        running += move["amount"]
-        if start is not None and when < start:
-            opening = running
-            continue
-        entry = {"date": when.isoformat(), "kind": move["kind"], "number": move["number"],
-                 "case": move["case"]}
-        if move.get("reference"):
-            entry["reference"] = move["reference"]
-        entries.append(entry | {"amount": pence(move["amount"]), "balance": pence(running)})
+    for row in rows:
+        running += row.amount
+        entry = {"date": row.on.isoformat(), "kind": row.kind, "number": row.number,
+                 "case": row.case}
+        if row.reference:
+            entry["reference"] = row.reference
+        entry["amount"] = pence(row.amount)
+        entry["balance"] = pence(running)
+        entries.append(entry)
+    if limit is not None:  # the closing balance counts the entries not shown
+        running = opening + _total(session, moves, *_between(moves, start, end))
     return {"organisation": organisation,
             "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
             "opening_balance": pence(opening), "entries": entries,
-            "closing_balance": pence(running)}
-
-
-def _band(days_past_due: int) -> str:
-    for band, limit in AGE_BANDS:
-        if limit is None or days_past_due <= limit:
-            return band
-    return AGE_BANDS[-1][0]
+            "closing_balance": pence(running)}, last
 
 
 def aged_debt(session: Session, on: date) -> dict[str, Any]:
     """What each organisation owes at the end of ``on``, by days past due (credit held counts
-    as current, negative); each organisation's total is its statement balance on ``on``."""
-    documents = list(session.scalars(select(Document).where(Document.issued <= on)
-                                     .order_by(Document.id)))
-    ids = [d.id for d in documents]
-    settled: dict[int, int] = defaultdict(int)  # positive: paid, credited or refunded by `on`
-    for document_id, amount in session.execute(
-            select(Payment.document_id, func.sum(Payment.amount))
-            .where(Payment.document_id.in_(ids), Payment.received <= on)
-            .group_by(Payment.document_id)):
-        settled[document_id] += int(amount)
-    for document_id, amount in session.execute(
-            select(Payment.document_id, func.sum(Payment.amount))
-            .join(Reversal, Reversal.payment_id == Payment.id)
-            .where(Payment.document_id.in_(ids), Reversal.reversed_on <= on)
-            .group_by(Payment.document_id)):
-        settled[document_id] -= int(amount)
-    for credit, invoice, amount in session.execute(
-            select(CreditAllocation.credit_note_id, CreditAllocation.invoice_id,
-                   CreditAllocation.amount).where(CreditAllocation.allocated_on <= on)):
-        settled[credit] += amount
-        settled[invoice] += amount
+    as current, negative); each organisation's total is its statement balance on ``on``.
+
+    Summed in SQL: what is settled against each document by ``on`` (payments net of
+    reversals, credit allocated), what is left, its band, and the total per organisation and
+    band; only those totals are read."""
+    paid = (select(Payment.document_id.label("id"), func.sum(Payment.amount).label("amount"))
+            .where(Payment.received <= on).group_by(Payment.document_id))
+    reversed_ = (select(Payment.document_id.label("id"),
+                        (-func.sum(Payment.amount)).label("amount"))
+                 .join(Reversal, Reversal.payment_id == Payment.id)
+                 .where(Reversal.reversed_on <= on).group_by(Payment.document_id))
+    credit_out = (select(CreditAllocation.credit_note_id.label("id"),
+                         func.sum(CreditAllocation.amount).label("amount"))
+                  .where(CreditAllocation.allocated_on <= on)
+                  .group_by(CreditAllocation.credit_note_id))
+    credit_in = (select(CreditAllocation.invoice_id.label("id"),
+                        func.sum(CreditAllocation.amount).label("amount"))
+                 .where(CreditAllocation.allocated_on <= on)
+                 .group_by(CreditAllocation.invoice_id))
+    settlements = union_all(paid, reversed_, credit_out, credit_in).subquery("settlements")
+    settled = (select(settlements.c.id, func.sum(settlements.c.amount).label("amount"))
+               .group_by(settlements.c.id).subquery("settled"))
+    done = func.coalesce(settled.c.amount, 0)
+    left = Document.amount - sa.case((Document.amount >= 0, done), else_=-done)
+    due = func.coalesce(Document.due, Document.issued)
+    bands = [(left < 0, literal("current"))]
+    for name, limit in AGE_BANDS:
+        if limit is not None:
+            bands.append((due >= on - timedelta(days=limit), literal(name)))
+    band = sa.case(*bands, else_=literal(AGE_BANDS[-1][0]))
+    documents = (select(Document.id, Document.organisation, left.label("left"),
+                        band.label("band"))
+                 .outerjoin(settled, settled.c.id == Document.id)
+                 .where(Document.issued <= on).subquery("owed"))
     rows: dict[str, dict[str, int]] = {}
-    for document in documents:
-        sign = 1 if document.amount >= 0 else -1
-        left = document.amount - sign * settled[document.id]
-        if not left:
-            continue
-        due = document.due or document.issued
-        band = "current" if left < 0 else _band((on - due).days)
-        row = rows.setdefault(document.organisation, dict.fromkeys(
+    found = session.execute(
+        select(documents.c.organisation, documents.c.band, func.sum(documents.c.left),
+               func.min(documents.c.id).label("first"))
+        .where(documents.c.left != 0)
+        .group_by(documents.c.organisation, documents.c.band)).all()
+    firsts: dict[str, int] = {}
+    for organisation, _, _, first in found:
+        firsts[organisation] = min(first, firsts.get(organisation, first))
+    for organisation, band_name, amount, _ in sorted(found, key=lambda r: firsts[r[0]]):
+        row = rows.setdefault(organisation, dict.fromkeys(
             [b for b, _ in AGE_BANDS] + ["total"], 0))
-        row[band] += left
-        row["total"] += left
-    totals = {band: sum(r[band] for r in rows.values())
-              for band in [b for b, _ in AGE_BANDS] + ["total"]}
+        row[band_name] += int(amount)
+        row["total"] += int(amount)
+    totals = {name: sum(r[name] for r in rows.values())
+              for name in [b for b, _ in AGE_BANDS] + ["total"]}
     return {"date": on.isoformat(),
             "organisations": [{"organisation": o, **{k: pence(v) for k, v in r.items()}}
                               for o, r in rows.items()],

@@ -218,6 +218,10 @@ class StatementQuerySchema(Strict):
     from_ = Day(data_key="from")
     to = Day()
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "pdf"]))
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE_SIZE), metadata={
+        "description": "entries per page (default: every entry; the PDF always has every "
+                       "entry)"})
+    cursor = Cursor()
 
 
 class AuditQuerySchema(Strict):

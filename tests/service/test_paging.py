@@ -134,10 +134,40 @@ def test_pages_cover_each_list_exactly_at_a_constant_number_of_queries(ledger: L
             assert len(page[key]) == limit and page["next"] is not None
             costs.append(len(statements))
         assert costs[0] == costs[1], (key, costs)
+    _statement_pages(ledger, client)
     events = _all_pages(client, ledger.headers("admin"), "/api/v1/audit?limit=100", "events")
     assert [e["id"] for e in events] == sorted({e["id"] for e in events})
     assert len(events) == len(client.get("/api/v1/audit?limit=10000",
                                          headers=ledger.headers("admin")).get_json()["events"])
+
+
+def _statement_pages(ledger: Ledger, client: FlaskClient) -> None:
+    """A statement read a page at a time has the whole statement's entries and balances."""
+    headers = ledger.headers("finance")
+    organisation = "derbyshire-county-council"
+    first = client.get(f"/api/v1/invoices?organisation={organisation}&limit=2",
+                       headers=headers).get_json()["invoices"]
+    for number, on in ((first[0]["number"], "2014-06-03"), (first[1]["number"], "2014-06-04")):
+        made = client.post(f"/api/v1/invoices/{number}/payments", headers=headers,
+                           json={"date": on, "amount": "10.00", "reference": "R1"})
+        assert made.status_code == 201, made.get_json()
+    reversed_ = client.post(f"/api/v1/payments/{made.get_json()['id']}/reversal",
+                            headers=headers, json={"date": "2014-06-04", "reason": "twice"})
+    assert reversed_.status_code == 201, reversed_.get_json()
+    for query in ("", "&from=2014-06-03", "&to=2014-06-03"):
+        path = f"/api/v1/organisations/{organisation}/statement?format=json{query}"
+        whole = client.get(path, headers=headers).get_json()
+        assert whole["next"] is None
+        entries, link = [], f"{path}&limit=5"
+        while link is not None:
+            page = client.get(link, headers=headers).get_json()
+            assert {k: v for k, v in page.items() if k not in ("entries", "next")} == {
+                k: v for k, v in whole.items() if k not in ("entries", "next")}
+            entries += page["entries"]
+            link = page["next"]
+        assert entries == whole["entries"], query
+    assert client.get(f"/api/v1/organisations/{organisation}/statement?limit=5&cursor=c"
+                      + "z" * 12, headers=headers).status_code == 422
 
 
 def test_a_page_of_awards_and_the_last_page_says_so(ledger: Ledger) -> None:
