@@ -158,7 +158,8 @@ def _statement_pages(ledger: Ledger, client: FlaskClient) -> None:
         path = f"/api/v1/organisations/{organisation}/statement?format=json{query}"
         whole = client.get(path, headers=headers).get_json()
         assert whole["next"] is None
-        entries, link = [], f"{path}&limit=5"
+        entries: list[Any] = []
+        link: str | None = f"{path}&limit=5"
         while link is not None:
             page = client.get(link, headers=headers).get_json()
             assert {k: v for k, v in page.items() if k not in ("entries", "next")} == {
