@@ -1,13 +1,16 @@
 """The ledger's reads at growing sizes, against the same rows fetched by plain SQL.
 
-Each read is the HTTP endpoint (through the app, with a viewer token): the all-time statement
-of one organisation, GET /invoices?organisation=, the board report of a year, GET /cases and
-the aged-debt report. The ledger is filled through the API (cases, costs, billing runs: the
-smallest size), then copied case by case with plain SQL up to each larger size, so every size
-holds the same kind of history. For each size and read: the median and spread of interleaved
-runs, its growth per 10x documents, and its ratio to plain SQL fetching the rows the read
-needs (SQLAlchemy Core, no ORM objects, no answer built). On SQLite, and on PostgreSQL when
-BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set.
+Each read is the HTTP endpoint (through the app, with an admin token): the all-time statement
+of one organisation, the first page of GET /invoices?organisation=, the board report of a
+year, the first page of GET /cases and the aged-debt report. The ledger is filled through the
+API (cases, costs, billing runs: the smallest size), then copied case by case with bulk
+INSERT ... SELECT through SQLAlchemy Core up to each larger size (ids shifted, numbers and
+references suffixed: every copy keeps the ledger's invariants), so every size holds the same
+kind of history. For each size and read: the median and spread of interleaved runs, its
+growth per 10x documents, and its ratio to plain SQL doing what the read needs (hand-written
+Core queries: the rows a list or statement shows, the sums a report shows; no ORM objects, no
+answer built). On SQLite, and on PostgreSQL when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is
+set (databases named after its database, ``<name>_bench_<size>``).
 
 Targets (issue 16): each read grows <= 11x per 10x documents and stays <= 2x plain SQL at the
 largest size.
@@ -36,15 +39,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 
 from service.app import create_app
+from service.ledger import tokens
 from service.ledger.tables import Base
 
 ORGANISATION = "derbyshire-county-council"  # a partner on every case
 DISTRICTS = ["amber-valley", "bolsover", "chesterfield", "erewash"]
 YEAR = "2014-15"
+PAGE = 100  # the lists' default page size
 APPORTION = str(Path(sys.executable).with_name("apportion"))
 
 
 def _token(url: str) -> str:
+    """An admin token made by the ``apportion`` command (``benchmarks/billing.py`` uses it)."""
     out = subprocess.run([APPORTION, "token", "create", "--role", "admin", "--name", "bench"],
                          env={**os.environ, "DATABASE_URL": url}, capture_output=True,
                          text=True, check=True).stdout
@@ -56,7 +62,9 @@ def fill_through_the_api(url: str, documents: int) -> str:
     admin token used (copied with the ledger to the larger sizes)."""
     app = create_app({"DATABASE_URL": url})
     client = app.test_client()
-    token = _token(url)
+    with app.extensions["apportion.db"].session() as session:
+        token = tokens.create_token(session, "bench", "admin")
+        session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     issued, n = 0, 0
     while issued < documents:
@@ -77,6 +85,12 @@ def fill_through_the_api(url: str, documents: int) -> str:
                 "date": (opened + timedelta(days=step + 1)).isoformat()})
             assert answer.status_code == 201, answer.get_data(as_text=True)
             issued += len(answer.get_json()["documents"])
+        # one partner pays its last invoice of the case in full a week later
+        number = answer.get_json()["documents"][n % len(answer.get_json()["documents"])][
+            "number"]
+        answer = client.post(f"/api/v1/invoices/{number}/paid", headers=headers, json={
+            "date": (opened + timedelta(days=11)).isoformat()})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
         n += 1
     app.extensions["apportion.db"].dispose()
     return token
@@ -132,7 +146,10 @@ def multiply(url: str, factor: int) -> None:
                     referred = next(iter(column.foreign_keys)).column.table.name
                     query = query.where(column <= top[referred])
                 connection.execute(sa.insert(table).from_select(columns, query))
-        if engine.dialect.name == "postgresql":
+    with engine.begin() as connection:  # the planner's statistics, as after a day's use
+        connection.execute(sa.text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
             for table in tables:
                 if "id" in table.c and table.c.id.autoincrement:
                     connection.execute(sa.text(
@@ -156,47 +173,89 @@ def count_documents(url: str) -> int:
 
 
 def plain_sql(connection: sa.Connection, read: str) -> int:
-    """The rows ``read`` needs, fetched with Core (no ORM objects, no answer)."""
+    """What ``read`` needs, by hand-written SQL through Core (no ORM objects, no answer
+    built): the rows a list or statement shows, or the sums a report shows."""
     tables = Base.metadata.tables
     documents, lines, cases = tables["documents"], tables["document_lines"], tables["cases"]
-    tranches = tables["tranches"]
-    payments = tables.get("payments")
+    tranches, groups = tables["tranches"], tables["split_groups"]
+    payments, reversals = tables["payments"], tables["payment_reversals"]
+    credit = tables["credit_allocations"]
+    mine = documents.c.organisation == ORGANISATION
     rows = 0
-    if read in ("statement", "invoices"):
-        rows += len(connection.execute(sa.select(documents, cases.c.reference).join(cases).where(
-            documents.c.organisation == ORGANISATION).order_by(documents.c.issued,
-                                                              documents.c.id)).all())
-        if read == "invoices":
-            rows += len(connection.execute(sa.select(lines).join(
-                documents, lines.c.document_id == documents.c.id).where(
-                documents.c.organisation == ORGANISATION)).all())
-        if payments is not None:
-            rows += len(connection.execute(sa.select(payments).join(
-                documents, payments.c.document_id == documents.c.id).where(
-                documents.c.organisation == ORGANISATION)).all())
-    elif read == "board":
-        start = int(YEAR[:4])
-        rows += len(connection.execute(sa.select(documents).where(
-            documents.c.issued.between(date(start, 4, 1), date(start + 1, 3, 31)))).all())
-        rows += len(connection.execute(sa.select(cases)).all())
-    elif read == "cases":
-        rows += len(connection.execute(sa.select(cases)).all())
-        rows += len(connection.execute(sa.select(tranches)).all())
+    if read == "statement":  # every movement of the organisation's account, in order
         rows += len(connection.execute(sa.select(
-            documents.c.case_id, documents.c.organisation, documents.c.amount)).all())
-    elif read == "aged-debt":
-        rows += len(connection.execute(sa.select(documents).where(
-            documents.c.status != "paid")).all())
-        if payments is not None:
-            rows += len(connection.execute(sa.select(payments)).all())
+            documents.c.issued, documents.c.id, documents.c.kind, documents.c.number,
+            cases.c.reference, documents.c.amount).select_from(documents).join(
+            cases, cases.c.id == documents.c.case_id).where(mine).order_by(
+            documents.c.issued, documents.c.id)).all())
+        rows += len(connection.execute(sa.select(payments, documents.c.number).select_from(
+            payments).join(documents, documents.c.id == payments.c.document_id).where(
+            mine)).all())
+        rows += len(connection.execute(sa.select(reversals, payments.c.amount).select_from(
+            reversals).join(payments, payments.c.id == reversals.c.payment_id).join(
+            documents, documents.c.id == payments.c.document_id).where(mine)).all())
+    elif read == "invoices":  # the first page of the organisation's documents, with lines
+        page = connection.execute(sa.select(documents, cases.c.reference).select_from(
+            documents).join(cases, cases.c.id == documents.c.case_id).where(mine).order_by(
+            documents.c.id).limit(PAGE + 1)).all()
+        ids = [row.id for row in page]
+        found = connection.execute(sa.select(lines).where(lines.c.document_id.in_(ids))).all()
+        split = {row.split_id for row in found}
+        rows += len(page) + len(found)
+        rows += len(connection.execute(sa.select(groups.c.id, groups.c.data).where(
+            groups.c.id.in_(split))).all())
+        rows += len(connection.execute(sa.select(
+            tranches.c.split_id, tranches.c.item, tranches.c.incurred).where(
+            tranches.c.split_id.in_(split))).all())
+    elif read == "cases":  # the first page of cases, their costs and nets
+        page = connection.execute(sa.select(cases).order_by(cases.c.id).limit(PAGE + 1)).all()
+        ids = [row.id for row in page]
+        rows += len(page)
+        rows += len(connection.execute(sa.select(tranches).where(
+            tranches.c.case_id.in_(ids))).all())
+        rows += len(connection.execute(sa.select(
+            lines.c.case_id, lines.c.organisation, sa.func.sum(lines.c.amount)).where(
+            lines.c.case_id.in_(ids), lines.c.document_id.is_not(None)).group_by(
+            lines.c.case_id, lines.c.organisation)).all())
+    elif read == "board":  # the year's sums per organisation, and the reviews' history
+        start = date(int(YEAR[:4]), 4, 1)
+        end = date(start.year + 1, 3, 31)
+        rows += len(connection.execute(sa.select(
+            documents.c.organisation, sa.func.sum(documents.c.amount)).where(
+            documents.c.issued.between(start, end)).group_by(documents.c.organisation)).all())
+        rows += len(connection.execute(sa.select(
+            documents.c.organisation, sa.func.sum(documents.c.amount)).where(
+            documents.c.issued <= end).group_by(documents.c.organisation)).all())
+        rows += len(connection.execute(sa.select(
+            documents.c.organisation, sa.func.sum(payments.c.amount)).select_from(payments).join(
+            documents, documents.c.id == payments.c.document_id).where(
+            payments.c.received <= end).group_by(documents.c.organisation)).all())
+        rows += len(connection.execute(sa.select(cases.c.district, cases.c.commissioned)).all())
+        rows += len(connection.execute(sa.select(sa.func.sum(tranches.c.amount)).group_by(
+            tranches.c.case_id)).all())
+    elif read == "aged-debt":  # what is left on each document, summed per organisation
+        on = date(2020, 3, 31)
+        settled = sa.union_all(
+            sa.select(payments.c.document_id.label("id"), payments.c.amount).where(
+                payments.c.received <= on),
+            sa.select(credit.c.invoice_id, credit.c.amount).where(credit.c.allocated_on <= on),
+            sa.select(credit.c.credit_note_id, credit.c.amount).where(
+                credit.c.allocated_on <= on)).subquery()
+        done = sa.select(settled.c.id, sa.func.sum(settled.c.amount).label("amount")).group_by(
+            settled.c.id).subquery()
+        left = documents.c.amount - sa.func.coalesce(done.c.amount, 0)
+        rows += len(connection.execute(sa.select(
+            documents.c.organisation, sa.func.sum(left)).outerjoin(
+            done, done.c.id == documents.c.id).where(documents.c.issued <= on).group_by(
+            documents.c.organisation)).all())
     return rows
 
 
 READS: dict[str, str] = {
     "statement": f"/api/v1/organisations/{ORGANISATION}/statement",
-    "invoices": f"/api/v1/invoices?organisation={ORGANISATION}",
+    "invoices": f"/api/v1/invoices?organisation={ORGANISATION}&limit={PAGE}",
     "board": f"/api/v1/reports/board?year={YEAR}",
-    "cases": "/api/v1/cases",
+    "cases": f"/api/v1/cases?limit={PAGE}",
     "aged-debt": "/api/v1/reports/aged-debt?date=2020-03-31",
 }
 
@@ -236,12 +295,13 @@ def measure(url: str, runs: int, token: str) -> dict[str, tuple[list[float], lis
 def _databases(base: str | None, folder: Path, sizes: list[int]) -> dict[int, str]:
     if base is None:
         return {size: f"sqlite:///{folder / f'reads-{size}.sqlite3'}" for size in sizes}
-    root = base.rsplit("/", 1)[0]
-    return {size: f"{root}/bench_reads_{size}" for size in sizes}
+    root, name = base.rsplit("/", 1)
+    return {size: f"{root}/{name}_bench_{size}" for size in sizes}
 
 
 def prepare(base: str | None, folder: Path, sizes: list[int]) -> tuple[dict[int, str], str]:
     urls = _databases(base, folder, sizes)
+    names = {size: url.rsplit("/", 1)[1] for size, url in urls.items()}
     smallest = min(sizes)
     admin = None
     if base is not None:
@@ -249,10 +309,13 @@ def prepare(base: str | None, folder: Path, sizes: list[int]) -> tuple[dict[int,
         with admin.connect() as connection:
             for size in sizes:
                 connection.execute(sa.text(
-                    f'DROP DATABASE IF EXISTS "bench_reads_{size}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "bench_reads_{smallest}"'))
+                    f'DROP DATABASE IF EXISTS "{names[size]}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{names[smallest]}"'))
+    started = time.perf_counter()
     token = fill_through_the_api(urls[smallest], smallest)
     actual = count_documents(urls[smallest])
+    print(f"  filled {actual:,} documents through the API in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
     for size in sizes:
         if size == smallest:
             continue
@@ -261,8 +324,11 @@ def prepare(base: str | None, folder: Path, sizes: list[int]) -> tuple[dict[int,
         else:
             with admin.connect() as connection:
                 connection.execute(sa.text(
-                    f'CREATE DATABASE "bench_reads_{size}" TEMPLATE "bench_reads_{smallest}"'))
+                    f'CREATE DATABASE "{names[size]}" TEMPLATE "{names[smallest]}"'))
+        started = time.perf_counter()
         multiply(urls[size], max(1, round(size / actual)))
+        print(f"  copied up to {count_documents(urls[size]):,} documents by bulk INSERT ... "
+              f"SELECT in {time.perf_counter() - started:.1f} s", flush=True)
     if admin is not None:
         admin.dispose()
     return urls, token

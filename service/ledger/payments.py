@@ -18,6 +18,7 @@ outstanding``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -194,15 +195,22 @@ def _describe_groups(session: Session, group_ids: set[int]
         tranches[split_id].append((item, incurred))
     for group_id, group_data in session.execute(
             select(SplitGroup.id, SplitGroup.data).where(SplitGroup.id.in_(group_ids))):
-        data = json.loads(group_data)
-        weights = {o: Fraction(w) for o, _, w in data["partners"]}
-        total = sum(weights.values(), Fraction(0))
         members = tranches.get(group_id, [])
         items = ", ".join(dict.fromkeys(item for item, _ in members))
         latest = max((when for _, when in members), default=None)
         described[group_id] = (items, latest.isoformat() if latest else None,
-                               {o: str(w / total) for o, w in weights.items() if total})
+                               _fractions(tuple((o, str(w)) for o, _, w in json.loads(
+                                   group_data)["partners"])))
     return described
+
+
+@functools.lru_cache(maxsize=1024)
+def _fractions(partners: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each partner's fraction of a split group from its (partner, weight) pairs (groups
+    repeat the same few splits, so their fractions are worked out once)."""
+    weights = {o: Fraction(w) for o, w in partners}
+    total = sum(weights.values(), Fraction(0))
+    return {o: str(w / total) for o, w in weights.items() if total}
 
 
 def list_documents(session: Session, organisation: str | None = None, case: str | None = None,

@@ -181,3 +181,11 @@ def test_a_page_of_awards_and_the_last_page_says_so(ledger: Ledger) -> None:
     assert [a["number"] for a in shown] == made
     last = client.get("/api/v1/awards", headers=ledger.headers("viewer")).get_json()
     assert last["next"] is None and len(last["awards"]) == len(made)
+
+
+@given(st.integers(-(10**14), 10**14))
+def test_pence_are_the_wire_form_of_money(amount: int) -> None:
+    import allocations
+    from service.ledger.money import pence
+
+    assert pence(amount) == allocations.format_money(allocations.from_minor(amount))
