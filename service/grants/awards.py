@@ -23,7 +23,7 @@ import rules
 from service.ledger import audit
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
-from service.ledger.paging import Page, cut
+from service.ledger.paging import Page, cut, since
 from service.ledger.tables import Award, AwardStage, Recovery, Series
 
 __all__ = [
@@ -175,7 +175,7 @@ def list_awards(session: Session, fund: str | None = None, recipient: str | None
     if recipient:
         query = query.where(Award.recipient == recipient)
     if cursor is not None:
-        query = query.where(Award.id > cursor)
+        query = query.where(Award.id > since(cursor))
     query = query.order_by(Award.id)
     if limit is not None:
         query = query.limit(limit + 1)

@@ -19,7 +19,7 @@ from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
-from service.ledger.paging import Page, cut
+from service.ledger.paging import Page, cut, since
 from service.ledger.tables import Case, DocumentLine, Tranche
 
 __all__ = [
@@ -248,7 +248,7 @@ def list_cases(session: Session, status: str | None = None, district: str | None
     (keyset paging: a constant number of queries whatever the page's size or depth)."""
     query = _cases_query(status, district, year, q)
     if cursor is not None:
-        query = query.where(Case.id > cursor)
+        query = query.where(Case.id > since(cursor))
     query = query.order_by(Case.id)
     if limit is not None:
         query = query.limit(limit + 1)

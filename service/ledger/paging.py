@@ -12,9 +12,12 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Page", "cut"]
+__all__ = ["LAST_ID", "Page", "cut", "since"]
 
 T = TypeVar("T")
+
+#: The largest id a row can have (ids are 32-bit integers on every database).
+LAST_ID = 2**31 - 1
 
 
 @attrs.frozen
@@ -34,3 +37,9 @@ def cut(rows: Sequence[T], limit: int | None, position: Callable[[T], int]
         return list(rows), None
     shown = list(rows[:limit])
     return shown, position(shown[-1])
+
+
+def since(cursor: int) -> int:
+    """The id after which a page starts: the cursor, or the largest id there can be when the
+    cursor lies beyond it (an empty page, never a database's integer overflow)."""
+    return min(cursor, LAST_ID)

@@ -47,7 +47,7 @@ from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
-from service.ledger.paging import Page, cut
+from service.ledger.paging import Page, cut, since
 from service.ledger.tables import (
     Case,
     Correction,
@@ -238,7 +238,7 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     if to:
         query = query.where(Document.issued <= to)
     if cursor is not None:
-        query = query.where(Document.id > cursor)
+        query = query.where(Document.id > since(cursor))
     query = query.order_by(Document.id)
     if limit is not None:
         query = query.limit(limit + 1)
@@ -403,7 +403,7 @@ def _after(moves: Subquery, position: int) -> Any:
     except ValueError:
         raise Invalid("not a cursor of this statement (use the `next` of a page)",
                       field="cursor") from None
-    rank, move_id = (position >> 32) & 3, position & (2**32 - 1)
+    rank, move_id = (position >> 32) & 3, since(position & (2**32 - 1))
     return or_(moves.c.on > on, and_(moves.c.on == on, or_(
         moves.c.rank > rank, and_(moves.c.rank == rank, moves.c.id > move_id))))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -134,11 +135,19 @@ def test_pages_cover_each_list_exactly_at_a_constant_number_of_queries(ledger: L
             assert len(page[key]) == limit and page["next"] is not None
             costs.append(len(statements))
         assert costs[0] == costs[1], (key, costs)
+        beyond = client.get(f"{path}&cursor=c{'z' * 11}", headers=headers)
+        assert beyond.status_code == 200 and beyond.get_json() == {key: [], "next": None}
     _statement_pages(ledger, client)
     events = _all_pages(client, ledger.headers("admin"), "/api/v1/audit?limit=100", "events")
     assert [e["id"] for e in events] == sorted({e["id"] for e in events})
     assert len(events) == len(client.get("/api/v1/audit?limit=10000",
                                          headers=ledger.headers("admin")).get_json()["events"])
+
+
+def _statement_position(on: date, rank: int, move_id: int) -> int:
+    from service.ledger.payments import _position
+
+    return _position(on, rank, move_id)
 
 
 def _statement_pages(ledger: Ledger, client: FlaskClient) -> None:
@@ -167,8 +176,11 @@ def _statement_pages(ledger: Ledger, client: FlaskClient) -> None:
             entries += page["entries"]
             link = page["next"]
         assert entries == whole["entries"], query
-    assert client.get(f"/api/v1/organisations/{organisation}/statement?limit=5&cursor=c"
-                      + "z" * 12, headers=headers).status_code == 422
+    statement = f"/api/v1/organisations/{organisation}/statement?limit=5&cursor="
+    assert client.get(statement + "c" + "z" * 11, headers=headers).status_code == 422
+    beyond = _statement_position(date(2014, 6, 4), 3, 2**32 - 1)
+    assert client.get(statement + cursor_text(beyond), headers=headers).get_json()[
+        "entries"] == []
 
 
 def test_a_page_of_awards_and_the_last_page_says_so(ledger: Ledger) -> None:
