@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -138,10 +140,22 @@ def test_pages_cover_each_list_exactly_at_a_constant_number_of_queries(ledger: L
         beyond = client.get(f"{path}&cursor=c{'z' * 11}", headers=headers)
         assert beyond.status_code == 200 and beyond.get_json() == {key: [], "next": None}
     _statement_pages(ledger, client)
+    _cases_page(ledger)
     events = _all_pages(client, ledger.headers("admin"), "/api/v1/audit?limit=100", "events")
     assert [e["id"] for e in events] == sorted({e["id"] for e in events})
     assert len(events) == len(client.get("/api/v1/audit?limit=10000",
                                          headers=ledger.headers("admin")).get_json()["events"])
+
+
+def _cases_page(ledger: Ledger) -> None:
+    """The cases page shows a page of cases and links to the next."""
+    browser = ledger.sign_in("viewer")
+    first = browser.get("/cases?district=erewash").get_data(as_text=True)
+    assert "DHR/2014/000" in first and f"DHR/2014/{CASES - 1:03d}" not in first
+    link = re.search(r'href="([^"]+)">Next page', first)
+    assert link is not None
+    rest = browser.get(html.unescape(link.group(1))).get_data(as_text=True)
+    assert f"DHR/2014/{CASES - 1:03d}" in rest and "DHR/2014/000<" not in rest
 
 
 def _statement_position(on: date, rank: int, move_id: int) -> int:
