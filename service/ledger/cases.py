@@ -122,7 +122,7 @@ def edit_case(session: Session, ruleset: rules.Ruleset, case: Case, data: dict[s
     return notes
 
 
-def _case_row(case: Case) -> dict[str, Any]:
+def _case_row(case: Any) -> dict[str, Any]:
     return {"reference": case.reference, "district": case.district,
             "health_body": case.health_body, "commissioned": case.commissioned.isoformat(),
             "status": case.status}
@@ -192,20 +192,23 @@ _TRANCHE_COLUMNS = (Tranche.id, Tranche.case_id, Tranche.item, Tranche.amount,
                     Tranche.incurred, Tranche.split_id, Tranche.billed_amount)
 
 
-def case_bodies(session: Session, cases: Sequence[Case]) -> list[dict[str, Any]]:
-    """Cases as the API shows them (see :func:`case_body`), in two queries whatever their
-    number: their tranches, and each one's net invoiced per organisation summed in SQL."""
+def case_bodies(session: Session, cases: Sequence[Any]) -> list[dict[str, Any]]:
+    """Cases (:class:`Case` objects, or rows with their columns) as the API shows them (see
+    :func:`case_body`), in two queries whatever their number, read as Core rows: their
+    tranches, and each one's net invoiced per organisation summed in SQL."""
     if not cases:
         return []
     ids = [c.id for c in cases]
     tranches: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(select(*_TRANCHE_COLUMNS).where(Tranche.case_id.in_(ids))
+    session.flush()  # Core reads below do not flush by themselves
+    connection = session.connection()
+    for row in connection.execute(select(*_TRANCHE_COLUMNS).where(Tranche.case_id.in_(ids))
                                .order_by(Tranche.id)):
         tranches[row.case_id].append(row)
     net: dict[int, list[tuple[str, int]]] = defaultdict(list)
     # in the order each organisation was first invoiced on the case (one organisation a
     # document)
-    for case_id, organisation, amount in session.execute(
+    for case_id, organisation, amount in connection.execute(
             select(DocumentLine.case_id, DocumentLine.organisation, func.sum(DocumentLine.amount))
             .where(DocumentLine.case_id.in_(ids), DocumentLine.document_id.is_not(None))
             .group_by(DocumentLine.case_id, DocumentLine.organisation)
@@ -253,7 +256,8 @@ def list_cases(session: Session, status: str | None = None, district: str | None
     if limit is not None:
         query = query.limit(limit + 1)
     with collection_paused():
-        shown, last = cut(list(session.scalars(query)), limit, lambda case: case.id)
+        shown, last = cut(session.connection().execute(query).all(), limit,
+                          lambda case: case.id)
         return Page(case_bodies(session, shown), last)
 
 

@@ -409,15 +409,16 @@ def _after(moves: Subquery, position: int) -> Any:
 
 
 def _entries(session: Session, moves: Subquery, *conditions: Any, limit: int | None = None
-             ) -> list[Row[Any]]:
+             ) -> Sequence[Row[Any]]:
     query = (select(moves.c.on, moves.c.rank, moves.c.id, moves.c.kind, moves.c.number,
                     Case.reference.label("case"), moves.c.reference, moves.c.amount)
              .join(Case, Case.id == moves.c.case_id).where(*conditions)
              .order_by(moves.c.on, moves.c.rank, moves.c.id))
     if limit is not None:
         query = query.limit(limit)
-    with collection_paused():
-        return list(session.execute(query))
+    session.flush()  # a Core read does not flush by itself
+    with collection_paused():  # Core rows: no ORM result processing for thousands of rows
+        return session.connection().execute(query).all()
 
 
 def movements(session: Session, organisation: str, until: date | None = None
@@ -468,16 +469,21 @@ def statement_page(session: Session, organisation: str, start: date | None, end:
     rows, last = cut(_entries(session, moves, *within,
                               limit=None if limit is None else limit + 1),
                      limit, lambda r: _position(r.on, r.rank, r.id))
-    entries = []
-    for row in rows:
-        running += row.amount
-        entry = {"date": row.on.isoformat(), "kind": row.kind, "number": row.number,
-                 "case": row.case}
-        if row.reference:
-            entry["reference"] = row.reference
-        entry["amount"] = pence(row.amount)
-        entry["balance"] = pence(running)
-        entries.append(entry)
+    with collection_paused():  # thousands of entries: no collections while they are built
+        entries = []
+        days: dict[date, str] = {}  # a statement's entries share few dates: each written once
+        for row in rows:
+            on, _, _, kind, number, reference_of_case, reference, amount = tuple(row)
+            running += amount
+            day = days.get(on)
+            if day is None:
+                day = days[on] = on.isoformat()
+            entry = {"date": day, "kind": kind, "number": number, "case": reference_of_case}
+            if reference:
+                entry["reference"] = reference
+            entry["amount"] = pence(amount)
+            entry["balance"] = pence(running)
+            entries.append(entry)
     if limit is not None:  # the closing balance counts the entries not shown
         running = opening + _total(session, moves, *_between(moves, start, end))
     return {"organisation": organisation,
