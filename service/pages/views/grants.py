@@ -32,7 +32,7 @@ def _names() -> dict[str, str]:
 def awards_page() -> Any:
     """Awards (of one fund, if asked), with each stage, what is paid and what is still due."""
     fund = flask.request.args.get("fund") or None
-    found = awards.list_awards(ledger_session(), fund=fund)
+    found = awards.list_awards(ledger_session(), fund=fund).items
     funds = {f.id: f.name for f in current_ruleset().funds.values()}
     return page("awards.html", f"Awards: {funds.get(fund, fund)}" if fund else "Awards",
                 awards=found, funds=funds, fund=fund, names=_names())
