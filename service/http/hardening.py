@@ -189,7 +189,7 @@ def _secure(response: flask.Response, cacheable: bool = False) -> None:
     origin, with a per-request nonce) and a referrer policy already set stay. Headers are added
     in one pass over what the answer holds (this runs on every request)."""
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}
+    present = {name.lower() for name, _ in headers}
     for name, value in _ALWAYS:
         if name.lower() in present:
             headers.set(name, value)
