@@ -12,6 +12,7 @@ import marshmallow as ma
 import orjson
 from flask.json.provider import JSONProvider
 
+from service.http.hardening import BODY_KEY
 from service.http.problems import Rejected
 from service.wire.loading import loader
 
@@ -142,7 +143,9 @@ def json_body(schema: ma.Schema) -> Any:
     """
     if not flask.request.is_json:
         raise Rejected(415, "send the body as application/json")
-    raw = flask.request.get_data(cache=True)
+    request = flask.request
+    buffered = request.environ.get(BODY_KEY)  # read whole by BodyBuffer: no second copy
+    raw = buffered if buffered is not None else request.get_data(cache=True)
     data, by_orjson = _parse(raw)
     # A NUL can reach a string only as a \u escape (JSON refuses raw control characters), and
     # what orjson read holds no lone surrogate and no out-of-range number: most bodies need

@@ -46,6 +46,10 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+#: Where :class:`BodyBuffer` leaves the whole body (bytes) in the WSGI environ.
+BODY_KEY = "apportion.body"
+
+
 class BodyBuffer:
     """WSGI middleware: the body is read whole (at most ``limit`` bytes, within ``timeout``
     seconds) before the wrapped app runs, then handed to it from memory."""
@@ -77,6 +81,7 @@ class BodyBuffer:
         except OSError:
             return _refuse(environ, start_response, 400, "the request body was cut short")
         environ["wsgi.input"] = io.BytesIO(body)
+        environ[BODY_KEY] = body
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["wsgi.input_terminated"] = False
