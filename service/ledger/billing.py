@@ -312,6 +312,7 @@ def _issued_in(session: Session, group_ids: Sequence[int]
             .join(Document, Document.id == DocumentLine.document_id)
             .where(DocumentLine.split_id.in_(group_ids))
             .order_by(DocumentLine.document_id, DocumentLine.id)):
+        assert document_id is not None  # (joined to its document)
         lines[document_id].append((split_id, amount))
         found[document_id] = (number, organisation)
     return ([settlement.IssuedDocument(number, organisation, tuple(lines[i]))

@@ -182,9 +182,9 @@ def _describe_groups(session: Session, group_ids: set[int]
         data = json.loads(group.data)
         weights = {o: Fraction(w) for o, _, w in data["partners"]}
         total = sum(weights.values(), Fraction(0))
-        incurred = latest.get(group.id)
+        last = latest.get(group.id)
         described[group.id] = (", ".join(items.get(group.id, ())),
-                               incurred.isoformat() if incurred else None,
+                               last.isoformat() if last else None,
                                {o: str(w / total) for o, w in weights.items() if total})
     return described
 
