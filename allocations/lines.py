@@ -235,8 +235,8 @@ class LineResult:
     ``quota_numerators[i] / quota_denominator`` (its share where there are no numerators);
     ``held`` says, per recipient, which bound (if any) held its quota; ``lucky`` holds the indices
     that received a remainder penny; ``bids`` the award of every bid of a bids line; ``weights``
-    each recipient's weight on a proportional line (on a bids line: what it asked for in approved
-    bids; none on other kinds).
+    each recipient's weight on a proportional line as given (on a bids line: what it asked for in
+    approved bids, in minor units; none on other kinds).
     """
 
     id: str
@@ -249,7 +249,7 @@ class LineResult:
     quota_denominator: int = 1
     held: tuple[str | None, ...] = ()
     bids: tuple[BidAward, ...] = ()
-    weights: tuple[Fraction, ...] = ()
+    weights: tuple[Weight, ...] = ()
 
     @property
     def shares(self) -> dict[Hashable, Money]:
@@ -376,7 +376,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
     denominator = 1
     held: tuple[str | None, ...] = ()
     awards: tuple[BidAward, ...] = ()
-    weights: tuple[Fraction, ...] = ()
+    weights: tuple[Weight, ...] = ()
     lucky: set[int] = set()
     if isinstance(line, Fixed):
         recipients: tuple[Hashable, ...] = (line.recipient,)
@@ -388,13 +388,13 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
         _line_amount(line)
         recipients = _line_recipients(line, default)
         shares, lucky, numerators, denominator, held = _proportional(line, recipients)
-        weights = tuple(_fraction(line.weights[r]) for r in recipients)
+        weights = tuple(line.weights[r] for r in recipients)
     elif isinstance(line, Passport):
         recipients, shares = _passport(line)
     else:
         _line_amount(line)
         recipients, shares, lucky, numerators, denominator, awards, asked = _bids(line)
-        weights = tuple(Fraction(a) for a in asked)
+        weights = tuple(asked)
     needed = sum(shares)
     if needed > remaining:
         raise OverAllocation(
@@ -404,10 +404,6 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
         )
     return LineResult(line.id, line.kind, from_minor(needed, currency), recipients, tuple(shares),
                       frozenset(lucky), numerators, denominator, held, awards, weights)
-
-
-def _fraction(value: Weight) -> Fraction:
-    return value if type(value) is Fraction else Fraction(value)
 
 
 def _line_amount(line: Fixed | PerRecipient | Proportional | Bids) -> int:

@@ -382,11 +382,17 @@ class _Recipients:
                 ) -> dict[str, Money]:
         """An earlier fund's amounts, each credited to who stands for its recipient now."""
         carried: dict[str, Money] = {}
+        known = self.known
         for recipient, money in shares.items():
-            try:
-                now = self.resolve_one(str(recipient), field)
-            except NotCovered as error:
-                raise NotCovered(f"from fund {fund_id!r}: {error.message}", field=field) from None
+            found = known.get(str(recipient))
+            if found is not None and len(found) == 1:  # the usual case: resolved already
+                now = found[0]
+            else:
+                try:
+                    now = self.resolve_one(str(recipient), field)
+                except NotCovered as error:
+                    raise NotCovered(f"from fund {fund_id!r}: {error.message}",
+                                     field=field) from None
             carried[now] = carried[now] + money if now in carried else money
         return carried
 

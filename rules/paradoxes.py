@@ -283,7 +283,8 @@ def line_split(line: allocations.LineResult, key: str, label: str) -> Split | No
         return None
     quotas = (tuple(Fraction(n, line.quota_denominator) for n in line.quota_numerators)
               if line.quota_numerators else tuple(Fraction(a) for a in line.minor_shares))
-    weights = line.weights or (Fraction(1),) * len(line.recipients)
+    weights = (tuple(w if type(w) is Fraction else Fraction(w) for w in line.weights)
+               if line.weights else (Fraction(1),) * len(line.recipients))
     parts = tuple(Part(str(r), w, q, a) for r, w, q, a in zip(
         line.recipients, weights, quotas, line.minor_shares, strict=True))
     return Split(key, label, allocations.to_minor(line.amount), parts)
