@@ -184,21 +184,25 @@ def document_bodies(session: Session, documents: Sequence[Document]) -> list[dic
 
 def _describe_groups(session: Session, group_ids: set[int]
                      ) -> dict[int, tuple[str, str | None, dict[str, str]]]:
-    """Per split group: its cost items, the latest date incurred, each partner's fraction."""
+    """Per split group: its cost items (in order of their first tranche), the latest date
+    incurred, each partner's fraction (aggregated in SQL: a group's tranches are not loaded)."""
     described: dict[int, tuple[str, str | None, dict[str, str]]] = {}
     if not group_ids:
         return described
-    tranches: dict[int | None, list[tuple[str, date]]] = defaultdict(list)
+    items: dict[int, list[str]] = defaultdict(list)
+    latest: dict[int, date] = {}
     for split_id, item, incurred in session.execute(
-            select(Tranche.split_id, Tranche.item, Tranche.incurred)
-            .where(Tranche.split_id.in_(group_ids)).order_by(Tranche.id)):
-        tranches[split_id].append((item, incurred))
+            select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred))
+            .where(Tranche.split_id.in_(group_ids)).group_by(Tranche.split_id, Tranche.item)
+            .order_by(Tranche.split_id, func.min(Tranche.id))):
+        assert split_id is not None
+        items[split_id].append(item)
+        latest[split_id] = max(latest.get(split_id, incurred), incurred)
     for group_id, group_data in session.execute(
             select(SplitGroup.id, SplitGroup.data).where(SplitGroup.id.in_(group_ids))):
-        members = tranches.get(group_id, [])
-        items = ", ".join(dict.fromkeys(item for item, _ in members))
-        latest = max((when for _, when in members), default=None)
-        described[group_id] = (items, latest.isoformat() if latest else None,
+        last = latest.get(group_id)
+        described[group_id] = (", ".join(items.get(group_id, ())),
+                               last.isoformat() if last else None,
                                _fractions(tuple((o, str(w)) for o, _, w in json.loads(
                                    group_data)["partners"])))
     return described
@@ -256,12 +260,18 @@ def invoiced_organisations(session: Session) -> list[str]:
 
 def allocate_credit(session: Session, case_id: int, organisation: str, on: date) -> None:
     """Set the organisation's held credit on the case against its open invoices on the case,
-    oldest credit first onto the oldest invoice first, on ``on``."""
-    documents = list(session.scalars(select(Document).where(
-        Document.case_id == case_id, Document.organisation == organisation)
+    oldest credit first onto the oldest invoice first, on ``on``. Reads only the documents
+    with something outstanding, and the invoices only when credit is held."""
+    owned = select(Document).where(Document.case_id == case_id,
+                                   Document.organisation == organisation)
+    credits = list(session.scalars(owned.where(
+        Document.amount < 0, Document.paid + Document.credited < -Document.amount)
         .order_by(Document.issued, Document.id)))
-    credits = [d for d in documents if d.amount < 0 and outstanding(d) < 0]
-    invoices = [d for d in documents if d.amount > 0 and outstanding(d) > 0]
+    if not credits:
+        return
+    invoices = list(session.scalars(owned.where(
+        Document.amount > 0, Document.paid + Document.credited < Document.amount)
+        .order_by(Document.issued, Document.id)))
     for credit in credits:
         for invoice in invoices:
             amount = min(-outstanding(credit), outstanding(invoice))

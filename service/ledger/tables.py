@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +48,11 @@ __all__ = [
     "Tranche",
     "User",
 ]
+
+
+#: A tranche not settled as it stands (never settled, or revised since): the predicate of the
+#: partial index ``ix_tranches_pending``.
+PENDING = "billed_amount IS NULL OR billed_amount <> amount"
 
 
 class Base(DeclarativeBase):
@@ -85,6 +91,11 @@ class Tranche(Base):
     """A cost as it arrived: ``amount`` now, ``billed_amount`` as last settled (pence)."""
 
     __tablename__ = "tranches"
+    __table_args__ = (
+        # the tranches a billing run settles: never settled, or revised since (migration 0007)
+        Index("ix_tranches_pending", "case_id", sqlite_where=text(PENDING),
+              postgresql_where=text(PENDING)),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     item: Mapped[str] = mapped_column(String(100))
@@ -102,10 +113,13 @@ class Document(Base):
     in pence and positive, and the ``status`` they give."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_organisation_id", "organisation", "id"),
-                      Index("ix_documents_organisation_issued", "organisation", "issued"),
-                      Index("ix_documents_status_id", "status", "id"),
-                      Index("ix_documents_issued", "issued"))
+    __table_args__ = (
+        Index("ix_documents_case_organisation_amount", "case_id", "organisation", "amount"),
+        Index("ix_documents_issued_id", "issued", "id"),
+        Index("ix_documents_organisation_id", "organisation", "id"),
+        Index("ix_documents_organisation_issued", "organisation", "issued"),
+        Index("ix_documents_status_id", "status", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -173,6 +187,9 @@ class DocumentLine(Base):
     moves tranches to a new split without changing what the partner owes)."""
 
     __tablename__ = "document_lines"
+    __table_args__ = (
+        Index("ix_document_lines_split_organisation", "split_id", "organisation", "amount"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     organisation: Mapped[str] = mapped_column(String(100))

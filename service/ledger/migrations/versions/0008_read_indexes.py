@@ -4,18 +4,19 @@ Lists page by id after a filter (keyset paging), so each filter gets an index en
 cases by status or district, documents by organisation or status, awards by fund or recipient
 (these replace the single-column indexes on documents.organisation, awards.fund and
 awards.recipient). Cases are filtered by commission date; statements read an organisation's
-documents in issue-date order; the board report and aged debt take documents by issue date.
+documents in issue-date order; the board report and aged debt take documents by issue date
+(migration 0007's ``ix_documents_issued_id``).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -27,7 +28,6 @@ ADDED = (
     ("ix_documents_organisation_id", "documents", ["organisation", "id"]),
     ("ix_documents_organisation_issued", "documents", ["organisation", "issued"]),
     ("ix_documents_status_id", "documents", ["status", "id"]),
-    ("ix_documents_issued", "documents", ["issued"]),
     ("ix_awards_fund_id", "awards", ["fund", "id"]),
     ("ix_awards_recipient_id", "awards", ["recipient", "id"]),
 )
