@@ -16,7 +16,9 @@ from marshmallow import fields, validate
 import allocations
 
 __all__ = [
+    "CASE_YEAR_PATTERN",
     "DATE_PATTERN",
+    "FINANCIAL_YEAR_PATTERN",
     "MONEY_PATTERN",
     "NON_NEGATIVE_MONEY_PATTERN",
     "PLAUSIBLE_DATES",
@@ -30,6 +32,7 @@ __all__ = [
     "WEIGHT_PATTERN",
     "Cursor",
     "Day",
+    "FinancialYear",
     "FullMatch",
     "Money",
     "Reference",
@@ -124,6 +127,22 @@ class FullMatch(validate.Regexp):
 def Slug(**kwargs: Any) -> fields.String:
     """An id: letters, digits, ``-``, ``_``, ``.``; at most 100 characters."""
     return fields.String(validate=FullMatch(SLUG_PATTERN, error="not a valid id"), **kwargs)
+
+
+_CONSECUTIVE = "|".join(f"{n:02d}-{(n + 1) % 100:02d}" for n in range(100))
+#: A financial year ``2013-14``: two consecutive calendar years a date can hold (``0000-01``
+#: and ``9999-00`` are not), as :func:`rules.periods.parse_financial_year` reads it; written
+#: out so that the OpenAPI document refuses ``2013-15`` too.
+FINANCIAL_YEAR_PATTERN = rf"^(?!0000-)(?!9999-)[0-9]{{2}}(?:{_CONSECUTIVE})$"
+#: A year commissioned, as the case list filters it: ``2015`` or the financial year ``2015-16``.
+CASE_YEAR_PATTERN = rf"^(?:19|20)[0-9]{{2}}$|^(?:19|20)(?:{_CONSECUTIVE})$"
+
+
+def FinancialYear(**kwargs: Any) -> fields.String:
+    """A financial year such as ``2013-14`` (:data:`FINANCIAL_YEAR_PATTERN`)."""
+    return fields.String(validate=FullMatch(
+        FINANCIAL_YEAR_PATTERN, error="a financial year such as 2013-14: two consecutive "
+                                      "years"), **kwargs)
 
 
 class Strict(ma.Schema):

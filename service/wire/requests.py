@@ -15,9 +15,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from service.wire.fields import (
+    CASE_YEAR_PATTERN,
     SLUG_PATTERN,
     Cursor,
     Day,
+    FinancialYear,
     FullMatch,
     Money,
     Reference,
@@ -120,7 +122,9 @@ class Change(fields.Field):  # type: ignore[type-arg]
     """A change object passed to the rules, which validate it by operation."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(metadata={"$ref": "#/components/schemas/Change"}, **kwargs)
+        # allOf: apispec keeps no "$ref" given as a field's metadata.
+        super().__init__(metadata={"allOf": [{"$ref": "#/components/schemas/Change"}]},
+                         **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict):
@@ -159,7 +163,7 @@ class CasesQuerySchema(Strict):
     status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
     district = Slug()
     year = fields.String(validate=FullMatch(
-        r"^(19|20)[0-9]{2}(-[0-9]{2})?$", error="a year: 2015, or a financial year: 2015-16"),
+        CASE_YEAR_PATTERN, error="a year: 2015, or a financial year: 2015-16"),
         metadata={"example": "2015-16"})
     q = fields.String(validate=[validate.Length(min=1, max=40), FullMatch(
         r"^[^\x00-\x1f\x7f]*$", error="no control characters")],
@@ -230,11 +234,18 @@ class AuditQuerySchema(Strict):
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
 
+#: A token's name or owner: not blank, no control characters (service.ledger.tokens).
+TOKEN_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+TOKEN_ERROR = "1 to 200 characters, not blank, no control characters"
+
+
 class TokenRequestSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  FullMatch(TOKEN_TEXT, error=TOKEN_ERROR)],
                          metadata={"example": "finance system import"})
     role = fields.String(required=True, validate=validate.OneOf(["viewer", "finance", "admin"]))
-    owner = fields.String(validate=validate.Length(min=1, max=200),
+    owner = fields.String(validate=[validate.Length(min=1, max=200),
+                                    FullMatch(TOKEN_TEXT, error=TOKEN_ERROR)],
                           metadata={"description": "whose token it is (default: the name)",
                                     "example": "Jo Bloggs"})
     days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3660),
@@ -242,7 +253,7 @@ class TokenRequestSchema(Strict):
 
 
 class ReportQuerySchema(Strict):
-    year = fields.String(required=True, validate=FullMatch(r"^[0-9]{4}-[0-9]{2}$"),
+    year = FinancialYear(required=True,
                          metadata={"example": "2013-14"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
@@ -272,7 +283,7 @@ class ReviewCount(fields.Field):  # type: ignore[type-arg]
 
 
 class ForecastRequestSchema(Strict):
-    year = fields.String(required=True, validate=FullMatch(r"^[0-9]{4}-[0-9]{2}$"),
+    year = FinancialYear(required=True,
                          metadata={"example": "2026-27"})
     reviews = fields.Dict(keys=Slug(), values=ReviewCount(), validate=validate.Length(max=500),
                           metadata={"maxProperties": 500,

@@ -227,3 +227,35 @@ def test_a_query_with_a_control_character_is_refused_by_its_documented_pattern(
     cases = _document(app)["paths"]["/api/v1/cases"]["get"]["parameters"]
     q = next(p for p in cases if p["name"] == "q")["schema"]
     assert not re.search(q["pattern"], "DHR\x07")
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/reports/board", "year")])
+def test_a_financial_year_s_pattern_refuses_what_the_service_refuses(app: Flask, path: str,
+                                                                   name: str) -> None:
+    parameters = _document(app)["paths"][path]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == name)["schema"]["pattern"]
+    for good in ("2013-14", "1999-00", "0001-02", "9998-99"):
+        assert re.search(pattern, good), good
+    for bad in ("2013-15", "2013-13", "0000-01", "9999-00", "2013", "13-14"):
+        assert not re.search(pattern, bad), bad
+
+
+def test_the_case_list_year_pattern(app: Flask) -> None:
+    parameters = _document(app)["paths"]["/api/v1/cases"]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == "year")["schema"]["pattern"]
+    for good in ("2015", "2015-16", "1999-00"):
+        assert re.search(pattern, good), good
+    for bad in ("1998-82", "2015-17", "1815", "2015\n"):
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_scenario_changes_are_documented_as_change_objects(app: Flask) -> None:
+    changes = _document(app)["components"]["schemas"]["CompareRequest"]["properties"]["changes"]
+    assert changes["items"] == {"allOf": [{"$ref": "#/components/schemas/Change"}]}
+
+
+@pytest.mark.parametrize("name", ["   ", "a\x7fb", "tab\there"])
+def test_a_token_name_the_ledger_refuses_the_document_refuses(app: Flask, name: str) -> None:
+    token = _document(app)["components"]["schemas"]["TokenRequest"]["properties"]
+    for field in ("name", "owner"):
+        assert not re.search(token[field]["pattern"], name), (field, name)
