@@ -33,7 +33,16 @@ from allocations.lines import (
     Residual,
     allocate_lines,
 )
-from allocations.money import GBP, Money, format_money, from_minor, parse_money, to_minor, zero
+from allocations.money import (
+    GBP,
+    Money,
+    format_minor,
+    format_money,
+    from_minor,
+    parse_money,
+    to_minor,
+    zero,
+)
 from allocations.split import (
     Allocation,
     Explanation,
@@ -79,6 +88,7 @@ __all__ = [
     "Weight",
     "allocate_lines",
     "check_stages",
+    "format_minor",
     "format_money",
     "from_minor",
     "parse_money",

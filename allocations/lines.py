@@ -23,6 +23,7 @@ remainder penny. Building a result is ``O(n log n)`` in the number of recipients
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -158,19 +159,32 @@ Line = Fixed | PerRecipient | Proportional | Passport | Bids | Residual
 
 @attrs.frozen
 class BidAward:
-    """What one bid received.
+    """What one bid received (kept in integers: the money and the fraction are made when
+    asked for, so a line of many bids costs no more than its arithmetic).
 
     Attributes:
         bid: the bid.
-        awarded: what it was given (nothing unless approved).
-        quota: its exact award in pounds (``requested * pot / sum(requested)`` when scaled).
+        awarded_minor: what it was given, in minor units (nothing unless approved).
+        quota_numerator, quota_denominator: its exact award in pounds, as a numerator over a
+            denominator (``requested * pot / sum(requested)`` when scaled).
         remainder_penny: whether it received one of the leftover pennies of the scaling.
     """
 
     bid: Bid
-    awarded: Money
-    quota: Fraction
+    awarded_minor: int
+    quota_numerator: int
+    quota_denominator: int
     remainder_penny: bool
+
+    @property
+    def awarded(self) -> Money:
+        """What it was given (nothing unless approved)."""
+        return from_minor(self.awarded_minor, self.bid.amount.currency)
+
+    @property
+    def quota(self) -> Fraction:
+        """Its exact award in pounds (``requested * pot / sum(requested)`` when scaled)."""
+        return Fraction(self.quota_numerator, self.quota_denominator)
 
 
 @attrs.frozen
@@ -221,8 +235,8 @@ class LineResult:
     ``quota_numerators[i] / quota_denominator`` (its share where there are no numerators);
     ``held`` says, per recipient, which bound (if any) held its quota; ``lucky`` holds the indices
     that received a remainder penny; ``bids`` the award of every bid of a bids line; ``weights``
-    each recipient's weight on a proportional line (on a bids line: what it asked for in approved
-    bids; none on other kinds).
+    each recipient's weight on a proportional line as given (on a bids line: what it asked for in
+    approved bids, in minor units; none on other kinds).
     """
 
     id: str
@@ -235,7 +249,7 @@ class LineResult:
     quota_denominator: int = 1
     held: tuple[str | None, ...] = ()
     bids: tuple[BidAward, ...] = ()
-    weights: tuple[Fraction, ...] = ()
+    weights: tuple[Weight, ...] = ()
 
     @property
     def shares(self) -> dict[Hashable, Money]:
@@ -244,13 +258,21 @@ class LineResult:
         return {r: from_minor(m, currency) for r, m in zip(self.recipients, self.minor_shares,
                                                             strict=True)}
 
+    def quota_terms(self) -> tuple[tuple[int, ...], int]:
+        """Every recipient's exact share in minor units before rounding, as numerators over one
+        denominator (its share over 1 where the line keeps no numerators)."""
+        if self.quota_numerators:
+            return self.quota_numerators, self.quota_denominator
+        return self.minor_shares, 1
+
     def explanations(self) -> tuple[LineExplanation, ...]:
-        """Explain every recipient's share of this line, in line order."""
+        """Explain every recipient's share of this line, in line order (its ``fraction`` is
+        its quota over the line's amount: ``quota_terms`` over the minor units the line
+        gives)."""
         currency = self.amount.currency
         unit = minor_units(currency)
         line_minor = sum(self.minor_shares)
-        numerators = self.quota_numerators or self.minor_shares
-        denominator = self.quota_denominator if self.quota_numerators else 1
+        numerators, denominator = self.quota_terms()
         held = self.held or (None,) * len(self.recipients)
         return tuple(
             LineExplanation(self.id, recipient, from_minor(share, currency),
@@ -354,7 +376,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
     denominator = 1
     held: tuple[str | None, ...] = ()
     awards: tuple[BidAward, ...] = ()
-    weights: tuple[Fraction, ...] = ()
+    weights: tuple[Weight, ...] = ()
     lucky: set[int] = set()
     if isinstance(line, Fixed):
         recipients: tuple[Hashable, ...] = (line.recipient,)
@@ -366,17 +388,13 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
         _line_amount(line)
         recipients = _line_recipients(line, default)
         shares, lucky, numerators, denominator, held = _proportional(line, recipients)
-        weights = tuple(Fraction(line.weights[r]) for r in recipients)
+        weights = tuple(line.weights[r] for r in recipients)
     elif isinstance(line, Passport):
         recipients, shares = _passport(line)
     else:
         _line_amount(line)
-        recipients, shares, lucky, numerators, denominator, awards = _bids(line)
-        asked = dict.fromkeys(recipients, Fraction(0))
-        for award in awards:
-            if award.bid.approved:
-                asked[award.bid.recipient] += to_minor(award.bid.amount)
-        weights = tuple(asked.values())
+        recipients, shares, lucky, numerators, denominator, awards, asked = _bids(line)
+        weights = tuple(asked)
     needed = sum(shares)
     if needed > remaining:
         raise OverAllocation(
@@ -545,7 +563,7 @@ def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[i
             events.append((lo / weight, lo, weight, 1))
             if hi is not None:
                 events.append((hi / weight, hi, weight, -1))
-    events.sort(key=_first)
+    events.sort(key=_FIRST)
     _exact_runs(events)
     held_sum = sum(lows)  # the sum of the quotas held at a bound
     slope = 0  # the sum of the weights of the free recipients
@@ -578,8 +596,8 @@ def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[i
     return numerators, denominator, held
 
 
-def _first(event: tuple[float, int, int, int]) -> float:
-    return event[0]
+#: An event's float key (C-level: the sort calls it once per event).
+_FIRST = operator.itemgetter(0)
 
 
 def _exact_runs(events: list[tuple[float, int, int, int]]) -> None:
@@ -591,7 +609,9 @@ def _exact_runs(events: list[tuple[float, int, int, int]]) -> None:
         key = events[start][0]
         while end < total and events[end][0] == key:
             end += 1
-        if end - start > 1:
+        if end - start > 1 and any(  # unless already in exact order (e.g. equal bounds)
+                a[1] * b[2] > b[1] * a[2] for a, b in zip(events[start:end - 1],
+                                                       events[start + 1:end], strict=True)):
             events[start:end] = sorted(events[start:end],
                                        key=lambda event: Fraction(event[1], event[2]))
         start = end
@@ -609,9 +629,11 @@ def _passport(line: Passport) -> tuple[tuple[Hashable, ...], list[int]]:
 
 
 def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[int, ...], int,
-                               tuple[BidAward, ...]]:
-    currency = line.amount.currency
-    unit = minor_units(currency)
+                               tuple[BidAward, ...], list[int]]:
+    """The approved bids' recipients (in order of their first bid), what each gets, which got
+    a remainder penny, each one's exact award over ``denominator``, every bid's award, and
+    what each recipient asked for in approved bids (minor units)."""
+    unit = minor_units(line.amount.currency)
     pot = to_minor(line.amount)
     seen: set[str] = set()
     requested: list[int] = []
@@ -634,6 +656,7 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
     recipients: list[Hashable] = []
     shares: list[int] = []
     numerators: list[int] = []
+    asked_by: list[int] = []
     lucky: set[int] = set()
     for position, bid in enumerate(line.bids):
         if not bid.approved:
@@ -644,11 +667,13 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
             recipients.append(bid.recipient)
             shares.append(0)
             numerators.append(0)
+            asked_by.append(0)
         shares[at] += awarded[position]
         numerators[at] += bid_numerators[position]
+        asked_by[at] += requested[position]
         if position in lucky_bids:
             lucky.add(at)
-    awards = tuple(BidAward(bid, from_minor(awarded[i], currency),
-                            Fraction(bid_numerators[i], denominator * unit), i in lucky_bids)
+    scale = denominator * unit
+    awards = tuple(BidAward(bid, awarded[i], bid_numerators[i], scale, i in lucky_bids)
                    for i, bid in enumerate(line.bids))
-    return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards
+    return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards, asked_by

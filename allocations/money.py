@@ -18,6 +18,7 @@ __all__ = [
     "GBP",
     "MAX_INTEGER_DIGITS",
     "Money",
+    "format_minor",
     "format_money",
     "from_minor",
     "minor_units",
@@ -67,12 +68,18 @@ def to_minor(money: Money) -> int:
     Raises:
         InvalidMoney: if the amount has more places than the currency's minor unit.
     """
-    scaled = money.amount * minor_units(money.currency)
-    if scaled != scaled.to_integral_value():
+    shape = _SHAPES.get(money.currency.code)
+    if shape is None:
+        shape = _shape(money.currency)
+    scaled = money.amount * shape[1]
+    if not scaled.is_finite():
+        raise InvalidMoney(f"{money.amount} {money.currency.code} is not a finite amount")
+    minor = int(scaled)
+    if minor != scaled:
         raise InvalidMoney(
             f"{money.amount} {money.currency.code} has more places than the currency allows"
         )
-    return int(scaled)
+    return minor
 
 
 def format_money(money: Money) -> str:
@@ -84,12 +91,32 @@ def format_money(money: Money) -> str:
     if places and len(text) - text.find(".") - 1 == places and "." in text and (
             amount or text[0] != "-"):
         return text
-    minor = to_minor(money)
-    sign = "-" if minor < 0 else ""
-    whole, part = divmod(abs(minor), minor_units(money.currency))
+    return format_minor(to_minor(money), money.currency)
+
+
+def format_minor(minor: int, currency: Currency = GBP) -> str:
+    """Return the wire form of ``minor`` minor units of ``currency`` (the same text as
+    ``format_money(from_minor(minor, currency))``, without making the money)."""
+    shape = _SHAPES.get(currency.code)
+    if shape is None:
+        shape = _shape(currency)
+    places, unit = shape
+    sign = ""
+    if minor < 0:
+        sign, minor = "-", -minor
     if places == 0:
-        return f"{sign}{whole}"
+        return f"{sign}{minor}"
+    whole, part = divmod(minor, unit)
     return f"{sign}{whole}.{part:0{places}d}"
+
+
+#: Per currency code: its places and how many minor units make one major unit.
+_SHAPES: dict[str, tuple[int, int]] = {}
+
+
+def _shape(currency: Currency) -> tuple[int, int]:
+    shape = _SHAPES[currency.code] = (_places(currency), minor_units(currency))
+    return shape
 
 
 def parse_money(

@@ -13,7 +13,6 @@ Invariants of every :class:`Allocation` (tested as laws in ``tests/allocations``
 from __future__ import annotations
 
 import functools
-import heapq
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -110,7 +109,10 @@ def hamilton(total: int, numerators: Sequence[int], denominator: int) -> tuple[l
     leftover = abs(total) - sum(shares)
     lucky: set[int] = set()
     if leftover:
-        lucky = set(heapq.nlargest(leftover, range(len(shares)), key=remainders.__getitem__))
+        # what heapq.nlargest documents as its equivalent (ties to the lowest index), faster
+        # when many units are left over
+        ordered = sorted(range(len(shares)), key=remainders.__getitem__, reverse=True)
+        lucky = set(ordered[:leftover])
         for index in lucky:
             shares[index] += 1
     if sign < 0:

@@ -1,13 +1,18 @@
 """Fund allocation at 10 / 1,000 / 10,000 recipients against a plain proportional split.
 
-Two paths are timed, interleaved with the baseline in the same run:
+Three paths are timed, interleaved with the baseline in the same run:
 
 * ``lines``: :func:`allocations.allocate_lines` over one line of every kind the allocations
   package has (fixed, per-recipient, proportional with floor, cap and damping, passport, bids,
   residual);
-* ``fund``: a fund of a ruleset with one line of every kind the rules read
-  (:data:`rules.LINE_KINDS` that this benchmark knows how to write), through
-  :func:`rules.allocate_fund` and the HTTP answer's body builder.
+* ``fund``: a fund of a ruleset with a fixed, a per-recipient, a proportional (floor and cap)
+  and a residual line, through :func:`service.wire.answers.fund_answer` (what the API calls:
+  :func:`rules.allocate_fund` and the answer's body builder);
+* ``follows``: a fund with one line of every kind the rules read (:data:`rules.LINE_KINDS`) that
+  follows the previous year's fund: its proportional line damped against that fund's, a
+  passport line of that fund's per-recipient line, a bids line with a bid per recipient (more
+  asked than the pot: scaled), through the same builder, which also checks the allocation
+  against the fund followed (rounding paradoxes). Both years' funds are allocated.
 
 The baseline is a plain integer largest-remainder split of the fund's total by the recipients'
 weights (a few lines of Python, no checks, no explanations, no money objects), done once per
@@ -104,8 +109,38 @@ def national_fund(n: int) -> tuple[rules.Ruleset, rules.Fund]:
     return ruleset, ruleset.fund("national")
 
 
+def following_fund(n: int) -> tuple[rules.Ruleset, rules.Fund]:
+    """A fund of every line kind following the previous year's fund (see the module doc)."""
+    ruleset, _ = national_fund(n)
+    data: dict[str, Any] = rules.to_dict(ruleset)
+    rng = random.Random(n + 1)
+    ids = list(data["funds"]["national"]["recipients"])
+    data["weights"]["population-2017"] = {
+        "name": "Population 2017", "source": "benchmark",
+        "values": {c: w + rng.randint(-2_000, 2_000)
+                   for c, w in data["weights"]["population"]["values"].items()}}
+    lines = [
+        {"id": "fixed", "kind": "fixed", "amount": "500.00", "recipient": ids[0]},
+        {"id": "each", "kind": "per-recipient", "amount": "1000.00"},
+        {"id": "formula", "kind": "proportional", "amount": f"{2100 * n}.00",
+         "weights": "population-2017", "floor": "500.00", "cap": "6000.00",
+         "damping": {"max_decrease": "5", "max_increase": "10"}},
+        {"id": "passport", "kind": "passport", "fund": "national", "lines": ["each"]},
+        {"id": "bids", "kind": "bids", "amount": f"{300 * n}.00", "bids": [
+            {"id": f"bid-{i}", "recipient": r, "amount": f"{rng.randint(100, 900)}.00",
+             "approved": i % 3 != 0} for i, r in enumerate(ids)]},
+        {"id": "rest", "kind": "residual"},
+    ]
+    assert {line["kind"] for line in lines} == set(rules.LINE_KINDS)
+    data["funds"]["following"] = {"name": "National, next year", "year": "2017-18",
+                                  "total": f"{11_000 * n}.00", "recipients": ids,
+                                  "follows": "national", "source": "benchmark", "lines": lines}
+    ruleset = rules.from_dict(data)
+    return ruleset, ruleset.fund("following")
+
+
 def _fund_answer(ruleset: rules.Ruleset, fund: rules.Fund) -> dict[str, Any]:
-    return answers.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+    return answers.fund_answer(ruleset, fund)
 
 
 def _plain_lines(pence: int, weights: list[int], count: int) -> list[list[int]]:
@@ -124,23 +159,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    unknown = [k for k in rules.LINE_KINDS
-               if k not in ("fixed", "per-recipient", "proportional", "residual")]
     print(f"fund allocation vs a plain proportional split; median of {args.runs} interleaved "
           "runs [min-max]")
-    if unknown:
-        print(f"  (rule line kinds this benchmark does not write yet: {', '.join(unknown)})")
-    print(f"  {'recipients':>10}  {'path':<6} {'ours':>22} {'plain split/line':>22} "
+    print(f"  {'recipients':>10}  {'path':<7} {'ours':>22} {'plain split/line':>22} "
           f"{'ratio':>7}")
     for n in sizes:
         total, lines, names, weights = every_line(n)
         ruleset, fund = national_fund(n)
+        later, following = following_fund(n)
         pence = allocations.to_minor(total)
         paths: dict[str, Callable[[], object]] = {
             "lines": functools.partial(allocations.allocate_lines, total, lines, names),
             "fund": functools.partial(_fund_answer, ruleset, fund),
+            "follows": functools.partial(_fund_answer, later, following),
         }
-        line_count = {"lines": len(lines), "fund": len(fund.lines)}
+        # the fund followed is allocated too: its lines count
+        line_count = {"lines": len(lines), "fund": len(fund.lines),
+                      "follows": len(following.lines) + len(later.fund("national").lines)}
         for name, path in paths.items():
             ours, plain = [], []
             for _ in range(args.runs):
@@ -150,7 +185,7 @@ def main() -> None:
             ratio = statistics.median(ours) / statistics.median(plain)
             verdict = "" if n < max(sizes) else (
                 f"  target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'}")
-            print(f"  {n:>10,}  {name:<6} {_cell(ours):>22} {_cell(plain):>22} "
+            print(f"  {n:>10,}  {name:<7} {_cell(ours):>22} {_cell(plain):>22} "
                   f"{ratio:6.1f}x{verdict}")
 
 

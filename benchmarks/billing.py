@@ -33,12 +33,15 @@ TARGET = 1.3
 def fresh(base: str | None, folder: Path, name: str) -> str:
     if base is None:
         return f"sqlite:///{folder / name}.sqlite3"
+    # named after the base database too, so benchmarks run against one server side by side
+    # (one database each) do not drop each other's ledgers
+    name = f"bench_{base.rsplit('/', 1)[1]}_{name}"
     admin = sa.create_engine(_driver(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "bench_{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "bench_{name}"'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return base.rsplit("/", 1)[0] + f"/bench_{name}"
+    return base.rsplit("/", 1)[0] + f"/{name}"
 
 
 def long_case(url: str, runs: int) -> list[float]:

@@ -345,17 +345,26 @@ class _Recipients:
     def __init__(self, ruleset: Ruleset, start: date):
         self.ruleset = ruleset
         self.start = start
+        self.known: dict[str, tuple[str, ...]] = {}  # each recipient resolved once per fund
 
     def resolve(self, recipient: str, field: str) -> tuple[str, ...]:
+        found = self.known.get(recipient)
+        if found is not None:
+            return found
         if recipient not in self.ruleset.csps and recipient not in self.ruleset.organisations:
             known = list(self.ruleset.csps) + list(self.ruleset.organisations)
             raise UnknownId("recipient", recipient, known, field=field)
-        return self.ruleset.successors_on(recipient, self.start)
+        found = self.known[recipient] = self.ruleset.successors_on(recipient, self.start)
+        return found
 
     def resolve_all(self, listed: tuple[str, ...], field: str) -> tuple[str, ...]:
         found: dict[str, None] = {}
+        known = self.known
         for index, recipient in enumerate(listed):
-            for stand_in in self.resolve(recipient, f"{field}.{index}"):
+            stand_ins = known.get(recipient)
+            if stand_ins is None:
+                stand_ins = self.resolve(recipient, f"{field}.{index}")
+            for stand_in in stand_ins:
                 found[stand_in] = None
         return tuple(found)
 
@@ -373,18 +382,29 @@ class _Recipients:
                 ) -> dict[str, Money]:
         """An earlier fund's amounts, each credited to who stands for its recipient now."""
         carried: dict[str, Money] = {}
+        known = self.known
         for recipient, money in shares.items():
-            try:
-                now = self.resolve_one(str(recipient), field)
-            except NotCovered as error:
-                raise NotCovered(f"from fund {fund_id!r}: {error.message}", field=field) from None
+            found = known.get(str(recipient))
+            if found is not None and len(found) == 1:  # the usual case: resolved already
+                now = found[0]
+            else:
+                try:
+                    now = self.resolve_one(str(recipient), field)
+                except NotCovered as error:
+                    raise NotCovered(f"from fund {fund_id!r}: {error.message}",
+                                     field=field) from None
             carried[now] = carried[now] + money if now in carried else money
         return carried
 
     def weights(self, weights: Mapping[str, Fraction], field: str) -> dict[str, Fraction]:
         combined: dict[str, Fraction] = {}
         for recipient, weight in weights.items():
-            stand_ins = self.resolve(recipient, f"{field}.{recipient}")
+            stand_ins = self.known.get(recipient)
+            if stand_ins is None:
+                stand_ins = self.resolve(recipient, f"{field}.{recipient}")
+            if len(stand_ins) == 1 and stand_ins[0] not in combined:  # the usual case
+                combined[stand_ins[0]] = weight if type(weight) is Fraction else Fraction(weight)
+                continue
             for stand_in in stand_ins:
                 combined[stand_in] = combined.get(stand_in, Fraction(0)) + weight / len(stand_ins)
         return combined

@@ -65,7 +65,19 @@ class _Timeline:
         self.resolved: dict[tuple[str, str, str | None, bool, int], tuple[Partner, ...]] = {}
 
 
-_TIMELINES: weakref.WeakKeyDictionary[Ruleset, _Timeline] = weakref.WeakKeyDictionary()
+#: Timelines by ruleset identity (a WeakKeyDictionary would compare whole rulesets by value on
+#: every lookup); an entry goes when its ruleset does.
+_TIMELINES: dict[int, tuple[weakref.ref[Ruleset], _Timeline]] = {}
+
+
+def _timeline(ruleset: Ruleset) -> _Timeline:
+    key = id(ruleset)
+    entry = _TIMELINES.get(key)
+    if entry is not None and entry[0]() is ruleset:
+        return entry[1]
+    timeline = _Timeline(ruleset)
+    _TIMELINES[key] = (weakref.ref(ruleset, lambda _gone: _TIMELINES.pop(key, None)), timeline)
+    return timeline
 
 
 def partners_on(
@@ -89,9 +101,7 @@ def partners_on(
             health) has nobody to fill it. A named body that has ended is followed through its
             successors to the one covering the district on ``when``.
     """
-    timeline = _TIMELINES.get(ruleset)
-    if timeline is None:
-        timeline = _TIMELINES[ruleset] = _Timeline(ruleset)
+    timeline = _timeline(ruleset)
     key = (arrangement.id, district.id, health_body, any_health_body,
            bisect.bisect_right(timeline.boundaries, when))
     found = timeline.resolved.get(key)

@@ -21,7 +21,7 @@ recipients. Pure: amounts are integer minor units (pence), shares exact fraction
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -67,28 +67,46 @@ class Split:
     label: str
     pot: int
     parts: tuple[Part, ...]
+    # worked out once, when first asked for (a split is compared recipient by recipient)
+    _by_recipient: dict[str, Part] | None = attrs.field(default=None, init=False, eq=False,
+                                                        repr=False)
+    _total_weight: Fraction | None = attrs.field(default=None, init=False, eq=False,
+                                                 repr=False)
+
+    def _parts(self) -> dict[str, Part]:
+        if self._by_recipient is None:
+            found: dict[str, Part] = {}
+            for part in self.parts:
+                seen = found.get(part.recipient)
+                found[part.recipient] = part if seen is None else Part(
+                    part.recipient, seen.weight + part.weight, seen.quota + part.quota,
+                    seen.amount + part.amount)
+            object.__setattr__(self, "_by_recipient", found)
+            return found
+        return self._by_recipient
 
     @property
     def by_recipient(self) -> dict[str, Part]:
         """Recipient -> its part (several parts of one recipient are added up)."""
-        found: dict[str, Part] = {}
-        for part in self.parts:
-            seen = found.get(part.recipient)
-            found[part.recipient] = part if seen is None else Part(
-                part.recipient, seen.weight + part.weight, seen.quota + part.quota,
-                seen.amount + part.amount)
-        return found
+        return dict(self._parts())
 
     @property
     def total_weight(self) -> Fraction:
         """The sum of the weights."""
-        return sum((part.weight for part in self.parts), Fraction(0))
+        if self._total_weight is None:
+            total = sum((part.weight for part in self.parts), Fraction(0))
+            object.__setattr__(self, "_total_weight", total)
+            return total
+        return self._total_weight
+
+    def part(self, recipient: str) -> Part:
+        """The recipient's part (several parts of one recipient added up)."""
+        return self._parts()[recipient]
 
     def weight_share(self, recipient: str) -> Fraction:
         """The recipient's weight over the total weight (``0`` when every weight is zero)."""
         total = self.total_weight
-        part = self.by_recipient[recipient]
-        return part.weight / total if total else Fraction(0)
+        return self.part(recipient).weight / total if total else Fraction(0)
 
 
 @attrs.frozen
@@ -199,7 +217,7 @@ def detect(base: Sequence[Split], scenario: Sequence[Split]) -> tuple[Paradox, .
 
 def _paradox(kind: str, before: Split, after: Split, recipient: str, **extra: object
              ) -> Paradox:
-    old, new = before.by_recipient[recipient], after.by_recipient[recipient]
+    old, new = before.part(recipient), after.part(recipient)
     return Paradox(kind, before.key, after.label, recipient, old.amount, new.amount, before.pot,
                    after.pot, before.weight_share(recipient), after.weight_share(recipient),
                    old.quota, new.quota, **extra)  # type: ignore[arg-type]
@@ -265,19 +283,22 @@ def line_split(line: allocations.LineResult, key: str, label: str) -> Split | No
         return None
     quotas = (tuple(Fraction(n, line.quota_denominator) for n in line.quota_numerators)
               if line.quota_numerators else tuple(Fraction(a) for a in line.minor_shares))
-    weights = line.weights or (Fraction(1),) * len(line.recipients)
+    weights = (tuple(w if type(w) is Fraction else Fraction(w) for w in line.weights)
+               if line.weights else (Fraction(1),) * len(line.recipients))
     parts = tuple(Part(str(r), w, q, a) for r, w, q, a in zip(
         line.recipients, weights, quotas, line.minor_shares, strict=True))
     return Split(key, label, allocations.to_minor(line.amount), parts)
 
 
-def fund_splits(allocation: FundAllocation, prefix: str = "") -> tuple[Split, ...]:
-    """A fund allocation's lines as splits keyed ``prefix + line id``."""
+def fund_splits(allocation: FundAllocation, prefix: str = "",
+                only: Container[str] | None = None) -> tuple[Split, ...]:
+    """A fund allocation's lines (those whose ids are in ``only``, if given) as splits keyed
+    ``prefix + line id``."""
     names = {line.id: line.name for line in allocation.fund.lines}
     fund = allocation.fund.name or allocation.fund.id
     splits = (line_split(line, prefix + line.id,
                          f"line '{names.get(line.id) or line.id}' of {fund}")
-              for line in allocation.result.lines)
+              for line in allocation.result.lines if only is None or line.id in only)
     return tuple(split for split in splits if split is not None)
 
 
@@ -302,4 +323,8 @@ def against_followed(allocation: FundAllocation) -> tuple[Paradox, ...]:
     held, and so on. Nothing when the fund follows none."""
     if allocation.followed is None:
         return ()
-    return detect(fund_splits(allocation.followed), fund_splits(allocation))
+    # only the lines both funds have are compared: the others are not made into splits
+    shared = ({line.id for line in allocation.followed.result.lines}
+              & {line.id for line in allocation.result.lines})
+    return detect(fund_splits(allocation.followed, only=shared),
+                  fund_splits(allocation, only=shared))

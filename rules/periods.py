@@ -45,7 +45,10 @@ class Period:
 
 def active_on(periods: Iterable[Period], when: date) -> bool:
     """Return whether any of ``periods`` contains ``when``."""
-    return any(period.contains(when) for period in periods)
+    for period in periods:  # (a loop: called per recipient of a fund, it is hot)
+        if period.start <= when and (period.end is None or when < period.end):
+            return True
+    return False
 
 
 def ended_by(periods: tuple[Period, ...], when: date) -> bool:

@@ -105,6 +105,9 @@ class Ruleset:
         Itself if active; once it has ended, its successors (followed transitively, each
         once); nothing if it is not yet active or ended without successors.
         """
+        body: Organisation | Csp | None = self.organisations.get(body_id) or self.csps.get(body_id)
+        if body is not None and body.active_on(when):  # the usual case: itself
+            return (body_id,)
         found: list[str] = []
         self._follow(body_id, when, found, set())
         return tuple(found)

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 import allocations
 import rules
 from service import api, pages
+from service.grants.opendata import check_prefix
 from service.http import converters, hardening, observability, problems
 from service.http.blueprint import Api
 from service.http.bodies import MAX_BODY_BYTES, OrjsonProvider
@@ -66,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
         JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
+    prefix = app.config.get("OPEN_DATA_PREFIX") or os.environ.get("APPORTION_360GIVING_PREFIX")
+    if prefix:
+        app.config["OPEN_DATA_PREFIX"] = check_prefix(prefix)
     loaded, origin = _load_ruleset(ruleset or os.environ.get("APPORTION_RULESET"))
     app.extensions["apportion.ruleset"] = loaded
     app.extensions["apportion.ruleset_origin"] = origin

@@ -40,7 +40,7 @@ def allocate_fund() -> dict[str, Any]:
     """Allocate a fund (an id or an inline definition) line by line to its recipients."""
     ruleset = current_ruleset()
     fund = answers.fund_of(ruleset, answers.fund_reference(json_body(FUND_REQUEST)["fund"]))
-    return answers.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+    return answers.fund_answer(ruleset, fund)
 
 
 @blp.route("/scenarios/compare", methods=["POST"])

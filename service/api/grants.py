@@ -96,7 +96,8 @@ def recovery(number: str) -> Any:
 def open_data(query: dict[str, Any], fund_id: str) -> Any:
     """The fund's awards in the 360Giving Data Standard."""
     package = opendata.grants_package(ledger_session(), current_ruleset(), fund_id,
-                                      audit.now().date())
+                                      audit.now().date(),
+                                      flask.current_app.config.get("OPEN_DATA_PREFIX"))
     if query["format"] == "csv":
         return flask.Response(opendata.grants_csv(package), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{fund_id}-360giving.csv"'})

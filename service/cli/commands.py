@@ -261,7 +261,7 @@ def fund(fund_id: str | None, file: str | None, as_json: bool, ruleset_path: str
 
     def run() -> dict[str, Any]:
         chosen = answers.fund_of(ruleset, answers.fund_reference(loaded["fund"]))
-        return answers.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, chosen))
+        return answers.fund_answer(ruleset, chosen)
 
     _emit(as_json, _domain(run), _fund_human)
 

@@ -22,6 +22,7 @@ import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 __all__ = ["gunicorn_options", "prepare_metrics_folder", "run", "serve_app"]
 
@@ -53,6 +54,15 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         return self.application
+
+
+class _QuietLogger(Logger):
+    """gunicorn's logger without its access log: the app writes request lines itself (JSON,
+    with the request id) when asked. Given a logging configuration, gunicorn would otherwise
+    build every request's log fields only for the logger to drop them."""
+
+    def _compute_access_log_enabled(self) -> bool:
+        return False
 
 
 def _post_fork(_server: Any, worker: Any) -> None:
@@ -101,6 +111,7 @@ def gunicorn_options(host: str, port: int, workers: int, access_log: bool = Fals
         # hold a slot; the reverse proxy keeps its own connections to clients.)
         "worker_connections": threads, "keepalive": 0,
         "preload_app": True, "accesslog": None, "logconfig_dict": _logconfig(),
+        "logger_class": _QuietLogger,
         "post_fork": _post_fork, "child_exit": _child_exit,
         # Header limits: a request line or header block this large is a 400 from gunicorn.
         "limit_request_line": 8190, "limit_request_fields": 100,

@@ -4,8 +4,9 @@ Each award is a grant: its identifier, title, description, currency, amount awar
 recipient and funding organisations, grant programme (the fund) and beneficiary location (the
 recipient's district by GSS code, from the ruleset). Organisations have no registered
 identifiers in the ruleset, so both organisations and grants are identified with a ``360G-``
-prefix, as the standard allows for publishers' own identifiers (a publisher replaces
-``360G-<ruleset id>`` with the prefix 360Giving registers for it). Amounts are JSON numbers, as
+prefix, as the standard allows for publishers' own identifiers: the prefix 360Giving registers
+for the publisher (``APPORTION_360GIVING_PREFIX``, checked at start-up by :func:`check_prefix`),
+else ``360G-<ruleset id>`` until one is registered. Amounts are JSON numbers, as
 the standard requires, written exactly from integer pence (never through a binary float).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -25,7 +27,24 @@ from service.ledger.errors import Invalid, NotFound
 from service.ledger.money import pence
 from service.ledger.tables import Award
 
-__all__ = ["CSV_COLUMNS", "grants_csv", "grants_json", "grants_package"]
+__all__ = ["CSV_COLUMNS", "check_prefix", "grants_csv", "grants_json", "grants_package"]
+
+#: A 360Giving identifier prefix: ``360G-`` then the publisher's own letters, digits and dashes.
+_PREFIX = re.compile(r"360G-[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it is a 360Giving publisher prefix (``360G-`` and letters, digits or
+    dashes, as 360Giving assigns them).
+
+    Raises:
+        Invalid: naming what is wrong (the service does not start).
+    """
+    if not _PREFIX.fullmatch(prefix):
+        raise Invalid(f"{prefix!r} is not a 360Giving prefix: '360G-' followed by letters, "
+                      "digits and dashes (e.g. '360G-examplepcc')",
+                      field="APPORTION_360GIVING_PREFIX")
+    return prefix
 
 #: The ONS entity code (first three characters of a GSS code) -> 360Giving geoCodeType.
 GEO_CODE_TYPES = {"E06": "UA", "W06": "UA", "S12": "UA", "E07": "NMD", "E08": "MD",
@@ -53,8 +72,8 @@ class _Number(str):
     """A decimal written as a JSON number, exactly as its text."""
 
 
-def _organisation(ruleset: rules.Ruleset, body_id: str) -> dict[str, str]:
-    return {"id": f"360G-{ruleset.id}-{body_id}", "name": ruleset.name_of(body_id)}
+def _organisation(ruleset: rules.Ruleset, prefix: str, body_id: str) -> dict[str, str]:
+    return {"id": f"{prefix}-{body_id}", "name": ruleset.name_of(body_id)}
 
 
 def _locations(ruleset: rules.Ruleset, recipient: str) -> list[dict[str, str]]:
@@ -69,9 +88,11 @@ def _locations(ruleset: rules.Ruleset, recipient: str) -> list[dict[str, str]]:
     return found
 
 
-def grants_package(session: Session, ruleset: rules.Ruleset, fund_id: str, today: date
-                   ) -> dict[str, Any]:
-    """The 360Giving grant package (``{"grants": [...]}``) of fund ``fund_id``'s awards.
+def grants_package(session: Session, ruleset: rules.Ruleset, fund_id: str, today: date,
+                   prefix: str | None = None) -> dict[str, Any]:
+    """The 360Giving grant package (``{"grants": [...]}``) of fund ``fund_id``'s awards, its
+    identifiers under ``prefix`` (the publisher's registered 360Giving prefix; by default
+    ``360G-<ruleset id>``).
 
     Raises:
         NotFound: no such fund.
@@ -88,18 +109,19 @@ def grants_package(session: Session, ruleset: rules.Ruleset, fund_id: str, today
     if not awards:
         raise Invalid(f"fund {fund_id!r} has no awards yet: commit its allocation first",
                       field="fund")
+    prefix = prefix or f"360G-{ruleset.id}"
     grants = []
     for award in awards:
         grant: dict[str, Any] = {
-            "id": f"360G-{ruleset.id}-{award.number}",
+            "id": f"{prefix}-{award.number}",
             "title": f"{fund.name}: {ruleset.name_of(award.recipient)}",
             "description": f"{fund.name} ({fund.year}), award {award.number} to "
                            f"{ruleset.name_of(award.recipient)}.",
             "currency": "GBP",
             "amountAwarded": _Number(pence(award.amount)),
             "awardDate": award.awarded_on.isoformat(),
-            "recipientOrganization": [_organisation(ruleset, award.recipient)],
-            "fundingOrganization": [_organisation(ruleset, fund.funder)],
+            "recipientOrganization": [_organisation(ruleset, prefix, award.recipient)],
+            "fundingOrganization": [_organisation(ruleset, prefix, fund.funder)],
             "grantProgramme": [{"code": fund.id, "title": fund.name}],
         }
         locations = _locations(ruleset, award.recipient)

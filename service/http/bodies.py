@@ -12,6 +12,7 @@ import marshmallow as ma
 import orjson
 from flask.json.provider import JSONProvider
 
+from service.http.hardening import BODY_KEY
 from service.http.problems import Rejected
 from service.wire.loading import loader
 
@@ -74,18 +75,27 @@ def parse_json(raw: bytes) -> Any:
     Raises:
         Rejected: 400 when it is not JSON or is nested more than :data:`MAX_DEPTH` deep.
     """
+    return _parse(raw)[0]
+
+
+def _parse(raw: bytes) -> tuple[Any, bool]:
+    """The parsed body, and whether orjson read it (then it holds no out-of-range number and
+    no lone surrogate: orjson refuses both)."""
+    by_orjson = True
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
+        by_orjson = False
         try:
             data = json.loads(raw, parse_float=_number, parse_constant=_constant)
         except (ValueError, RecursionError, UnicodeDecodeError):
             raise Rejected(400, f"the body is not valid JSON: {error}"[:300]) from None
     except RecursionError:
         raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep") from None
-    if _depth(data) > MAX_DEPTH:
+    # Each level of nesting opens a bracket: a body with few brackets cannot be too deep.
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
         raise Rejected(400, f"the JSON is nested more than {MAX_DEPTH} deep")
-    return data
+    return data, by_orjson
 
 
 def _bad_text(text: str) -> bool:
@@ -133,10 +143,17 @@ def json_body(schema: ma.Schema) -> Any:
     """
     if not flask.request.is_json:
         raise Rejected(415, "send the body as application/json")
-    data = parse_json(flask.request.get_data(cache=True))
-    refused = unstorable(data)
-    if refused:
-        raise Rejected.invalid(refused)
+    request = flask.request
+    buffered = request.environ.get(BODY_KEY)  # read whole by BodyBuffer: no second copy
+    raw = buffered if buffered is not None else request.get_data(cache=True)
+    data, by_orjson = _parse(raw)
+    # A NUL can reach a string only as a \u escape (JSON refuses raw control characters), and
+    # what orjson read holds no lone surrogate and no out-of-range number: most bodies need
+    # no walk.
+    if not by_orjson or b"\\u" in raw:
+        refused = unstorable(data)
+        if refused:
+            raise Rejected.invalid(refused)
     try:
         return loader(schema)(data)
     except ma.ValidationError as error:

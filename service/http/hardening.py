@@ -46,6 +46,10 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+#: Where :class:`BodyBuffer` leaves the whole body (bytes) in the WSGI environ.
+BODY_KEY = "apportion.body"
+
+
 class BodyBuffer:
     """WSGI middleware: the body is read whole (at most ``limit`` bytes, within ``timeout``
     seconds) before the wrapped app runs, then handed to it from memory."""
@@ -77,6 +81,7 @@ class BodyBuffer:
         except OSError:
             return _refuse(environ, start_response, 400, "the request body was cut short")
         environ["wsgi.input"] = io.BytesIO(body)
+        environ[BODY_KEY] = body
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["wsgi.input_terminated"] = False
@@ -157,32 +162,59 @@ def _check_request() -> None:
                        {"Idempotency-Key": ["1 to 200 visible ASCII characters"]})
 
 
-def _policy(response: flask.Response) -> str:
-    hashes: dict[str, set[str]] = {"style": set(), "script": set()}
-    if response.mimetype == "text/html" and not response.direct_passthrough:
-        for kind, content in _INLINE.findall(response.get_data()):
-            digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
-            hashes[kind.decode().lower()].add(f"'sha256-{digest}'")
+def _policy(hashes: dict[str, set[str]]) -> str:
     style = " ".join(["'self'", *sorted(hashes["style"])])
     script = " ".join(["'self'", *sorted(hashes["script"])])
     return (f"default-src 'self'; style-src {style}; script-src {script}; img-src 'self' data:; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
-def _secure(response: flask.Response) -> None:
-    # A policy already set (the web app's pages: own origin, with a per-request nonce) stays.
-    if "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = _policy(response)
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+#: The policy of anything that holds no inline style or script (JSON, CSV, PDF...).
+_STRICT_POLICY = _policy({"style": set(), "script": set()})
+
+
+def _policy_for(response: flask.Response) -> str:
+    """Own origin only; an HTML page without a nonce (the API's documentation) may also run
+    the inline styles and scripts it carries, named by their hashes."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return _STRICT_POLICY
+    hashes: dict[str, set[str]] = {"style": set(), "script": set()}
+    for kind, content in _INLINE.findall(response.get_data()):
+        digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+        hashes[kind.decode().lower()].add(f"'sha256-{digest}'")
+    return _policy(hashes)
+
+
+#: Headers every answer carries, whatever set before: (name, value).
+_ALWAYS = (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"))
+
+
+def _secure(response: flask.Response, cacheable: bool = False) -> None:
+    """The security headers (DESIGN.md §7). A policy already set (the web app's pages: own
+    origin, with a per-request nonce) and a referrer policy already set stay. Headers are added
+    in one pass over what the answer holds (this runs on every request)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    for name, value in _ALWAYS:
+        if name.lower() in present:
+            headers.set(name, value)
+        else:
+            headers.add(name, value)
+    if "referrer-policy" not in present:
+        headers.add("Referrer-Policy", "same-origin")
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", _policy_for(response))
+    if not cacheable:
+        if "cache-control" in present:
+            headers.set("Cache-Control", "no-store")
+        else:
+            headers.add("Cache-Control", "no-store")
 
 
 def _finish(response: flask.Response) -> flask.Response:
-    _secure(response)
-    if not flask.request.path.startswith(_CACHEABLE):
-        response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Request-Id"] = request_id()
+    request = flask.request._get_current_object()  # type: ignore[attr-defined]
+    _secure(response, cacheable=request.path.startswith(_CACHEABLE))
+    response.headers.add("X-Request-Id", request_id())
     return response
 
 

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+import attrs
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 import allocations
@@ -43,6 +44,12 @@ __all__ = [
     "bill",
     "rebill",
 ]
+
+
+#: A tranche not settled as it stands: never settled (unbilled, or just put into a group) or
+#: revised since. The partial index ``ix_tranches_pending`` (migration 0007) holds exactly these.
+_PENDING: ColumnElement[bool] = (Tranche.billed_amount.is_(None)
+                                 | (Tranche.billed_amount != Tranche.amount))
 
 
 def _request(case: Case, on: date, tranches: Sequence[Tranche]) -> rules.DhrRequest:
@@ -67,8 +74,10 @@ def _apportion(session: Session, ruleset: rules.Ruleset, case: Case, on: date,
     """Put the case's unbilled tranches incurred on or before ``on`` (for a rebill: its billed
     tranches) into the group of the split resolved on ``on``; the next settlement makes every
     group's net its share. Returns the ids of tranches that moved to another group."""
+    # (an unbilled tranche is pending: the partial index of pending tranches finds them)
     state: ColumnElement[bool] = (Tranche.split_id.is_not(None) if billed else
-                                  Tranche.split_id.is_(None) & (Tranche.incurred <= on))
+                                  _PENDING & Tranche.split_id.is_(None)
+                                  & (Tranche.incurred <= on))
     tranches = list(session.scalars(select(Tranche).where(Tranche.case_id == case.id, state)
                                     .order_by(Tranche.id)))
     moved: set[int] = set()
@@ -106,7 +115,7 @@ def bill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: 
     check_date(session, on)
     moved = _apportion(session, ruleset, case, on, billed=False)
     documents: list[dict[str, Any]] = _settle(session, ruleset, case, on, actor, "bill",
-                                              moved)["documents"]
+                                              moved, whole_case=False)["documents"]
     return documents
 
 
@@ -118,34 +127,95 @@ def rebill(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor
     its transaction back."""
     check_date(session, on)
     moved = _apportion(session, ruleset, case, on, billed=True)
-    result = _settle(session, ruleset, case, on, actor, "rebill", moved)
+    result = _settle(session, ruleset, case, on, actor, "rebill", moved, whole_case=True)
     if dry_run:
         result["documents"] = [d | {"number": None} for d in result["documents"]]
         result["dry_run"] = True
     return result
 
 
-def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str,
-            action: str, moved: set[int]) -> dict[str, Any]:
-    """Load the case's groups and what is documented, let :func:`settlement.settle` decide,
-    and record its decisions (documents with numbers, transfer lines, credit allocated, audit
-    events)."""
+@attrs.frozen
+class _Scope:
+    """What a settlement reads: the groups it settles (each with its tranches, those unchanged
+    since they were last settled possibly summed per item), the tranches to mark settled, what
+    is documented per (group, partner) in those groups, and the earlier documents with lines in
+    the groups whose settled basis changed (with their ids by number)."""
+
+    groups: list[settlement.Group]
+    changed: list[Tranche]
+    documented: dict[tuple[int, str], int]
+    issued: list[settlement.IssuedDocument]
+    numbers: dict[str, int]
+
+
+def _whole_case(session: Session, case: Case, moved: set[int]) -> _Scope:
+    """Every group of the case and everything documented in it (a rebill re-apportions every
+    billed tranche, so it reads the case's history)."""
     groups = list(session.scalars(select(SplitGroup).where(SplitGroup.case_id == case.id)
                                   .order_by(SplitGroup.id)))
     tranches = list(session.scalars(select(Tranche).where(
         Tranche.case_id == case.id, Tranche.split_id.is_not(None)).order_by(Tranche.id)))
-    documented = _documented(session, case)
+    members: dict[int, list[settlement.BilledTranche]] = defaultdict(list)
+    for t in tranches:
+        assert t.split_id is not None
+        members[t.split_id].append(settlement.BilledTranche(
+            t.item, t.amount, None if t.id in moved else t.billed_amount))
+    numbers = {d.number: d.id for d in session.scalars(select(Document).where(
+        Document.case_id == case.id))}
+    return _Scope([settlement.Group(g.id, _split(g), tuple(members[g.id])) for g in groups],
+                  tranches, _documented(session, DocumentLine.case_id == case.id),
+                  _issued(session, case), numbers)
+
+
+def _changed(session: Session, case: Case) -> _Scope:
+    """The case's tranches not settled as they stand and only what settling their groups needs:
+    each group's other tranches summed per item (a split depends on the items' totals only),
+    what is documented in the group per partner, and the documents a revision corrects. Every
+    other group is settled already (each run settles every group it touches, and nothing else
+    changes a group), so a run reads what changed, not the case's history."""
+    changed = list(session.scalars(select(Tranche).where(
+        Tranche.case_id == case.id, Tranche.split_id.is_not(None), _PENDING)
+        .order_by(Tranche.id)))
+    ids = sorted({t.split_id for t in changed if t.split_id is not None})
+    if not ids:
+        return _Scope([], [], {}, [], {})
+    members: dict[int, list[settlement.BilledTranche]] = defaultdict(list)
+    for split_id, item, amount in session.execute(
+            select(Tranche.split_id, Tranche.item, func.sum(Tranche.amount))
+            .where(Tranche.split_id.in_(ids), Tranche.billed_amount == Tranche.amount)
+            .group_by(Tranche.split_id, Tranche.item)
+            .order_by(Tranche.split_id, func.min(Tranche.id))):
+        assert split_id is not None
+        members[split_id].append(settlement.BilledTranche(item, int(amount), int(amount)))
+    for t in changed:
+        assert t.split_id is not None
+        members[t.split_id].append(settlement.BilledTranche(t.item, t.amount, t.billed_amount))
+    groups = [settlement.Group(g.id, _split(g), tuple(members[g.id]))
+              for g in session.scalars(select(SplitGroup).where(SplitGroup.id.in_(ids))
+                                       .order_by(SplitGroup.id))]
+    documented = _documented(session, DocumentLine.split_id.in_(ids))
+    revised = [g.id for g in groups
+               if g.revised(sum(a for (gid, _), a in documented.items() if gid == g.id))]
+    issued, numbers = _issued_in(session, revised)
+    return _Scope(groups, changed, documented, issued, numbers)
+
+
+def _split(group: SplitGroup) -> rules.ResolvedSplit:
+    return rules.ResolvedSplit.from_dict(json.loads(group.data))
+
+
+def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, actor: str,
+            action: str, moved: set[int], whole_case: bool) -> dict[str, Any]:
+    """Read what the run settles (the groups of what changed, or for a rebill the whole case),
+    let :func:`settlement.settle` decide, and record its decisions (documents with numbers,
+    transfer lines, credit allocated, audit events)."""
+    scope = _whole_case(session, case, moved) if whole_case else _changed(session, case)
+    documented = scope.documented
 
     def addressee(organisation: str) -> str:
         return rules.liable_body(ruleset, organisation, case.district, on, case.health_body)
 
-    decided = settlement.settle(
-        [settlement.Group(g.id, rules.ResolvedSplit.from_dict(json.loads(g.data)),
-                          tuple(settlement.BilledTranche(
-                              t.item, t.amount, None if t.id in moved else t.billed_amount)
-                                for t in tranches if t.split_id == g.id))
-         for g in groups],
-        documented, _issued(session, case), addressee)
+    decided = settlement.settle(scope.groups, documented, scope.issued, addressee)
     run = str(uuid.uuid4())
     if decided.documents:
         # Lock both number series in one fixed order before taking any number, so two runs
@@ -154,8 +224,7 @@ def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, acto
         session.execute(select(Series.name).order_by(Series.name).with_for_update()).all()
         check_date(session, on)
     issued: list[Document] = []
-    numbers = {d.number: d.id for d in session.scalars(select(Document).where(
-        Document.case_id == case.id))}
+    numbers = scope.numbers
     for decision in decided.decisions:
         if decision.kind is None:
             for split_id, amount in decision.lines:
@@ -166,7 +235,7 @@ def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, acto
                           "lines": {str(k): pence(v) for k, v in decision.lines}})
             continue
         issued.append(_issue(session, case, decision, on, run, numbers))
-    for tranche in tranches:
+    for tranche in scope.changed:
         if tranche.billed_amount != tranche.amount:
             audit.record(session, actor, f"{action}:tranche", "tranche", tranche.id,
                          {"billed_amount": None if tranche.billed_amount is None
@@ -180,11 +249,14 @@ def _settle(session: Session, ruleset: rules.Ruleset, case: Case, on: date, acto
     bodies = payments.document_bodies(session, issued)
     for body in bodies:
         audit.record(session, actor, f"{action}:issue", "document", body["number"], None, body)
-    nets_after = defaultdict(int, documented)
-    for decision in decided.decisions:
-        for split_id, amount in decision.lines:
-            nets_after[(split_id, decision.organisation)] += amount
-    return {"documents": bodies, "nets": _nets(documented, nets_after)}
+    result: dict[str, Any] = {"documents": bodies}
+    if whole_case:
+        nets_after = defaultdict(int, documented)
+        for decision in decided.decisions:
+            for split_id, amount in decision.lines:
+                nets_after[(split_id, decision.organisation)] += amount
+        result["nets"] = _nets(documented, nets_after)
+    return result
 
 
 def _nets(before: dict[tuple[int, str], int], after: dict[tuple[int, str], int]
@@ -196,13 +268,15 @@ def _nets(before: dict[tuple[int, str], int], after: dict[tuple[int, str], int]
             for o in partners]
 
 
-def _documented(session: Session, case: Case) -> dict[tuple[int, str], int]:
-    documented: dict[tuple[int, str], int] = defaultdict(int)
-    for split_id, organisation, amount in session.execute(
-            select(DocumentLine.split_id, DocumentLine.organisation, DocumentLine.amount)
-            .where(DocumentLine.case_id == case.id)):
-        documented[(split_id, organisation)] += amount
-    return dict(documented)
+def _documented(session: Session, where: ColumnElement[bool]) -> dict[tuple[int, str], int]:
+    """Pence documented per (group, partner) among the lines ``where`` selects, in order of
+    each pair's first line."""
+    return {(split_id, organisation): int(amount)
+            for split_id, organisation, amount in session.execute(
+                select(DocumentLine.split_id, DocumentLine.organisation,
+                       func.sum(DocumentLine.amount))
+                .where(where).group_by(DocumentLine.split_id, DocumentLine.organisation)
+                .order_by(func.min(DocumentLine.id)))}
 
 
 def _issued(session: Session, case: Case) -> list[settlement.IssuedDocument]:
@@ -221,6 +295,29 @@ def _issued(session: Session, case: Case) -> list[settlement.IssuedDocument]:
                                       tuple(lines[d.id]))
             for d in session.scalars(select(Document).where(Document.case_id == case.id)
                                      .order_by(Document.id))]
+
+
+def _issued_in(session: Session, group_ids: Sequence[int]
+               ) -> tuple[list[settlement.IssuedDocument], dict[str, int]]:
+    """The documents with lines in the groups ``group_ids``, oldest first, each with the partner
+    whose shares it carries and its lines in those groups (all that decides what a document
+    corrects); and their ids by number."""
+    if not group_ids:
+        return [], {}
+    lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    found: dict[int, tuple[str, str]] = {}
+    for document_id, number, organisation, split_id, amount in session.execute(
+            select(DocumentLine.document_id, Document.number, DocumentLine.organisation,
+                   DocumentLine.split_id, DocumentLine.amount)
+            .join(Document, Document.id == DocumentLine.document_id)
+            .where(DocumentLine.split_id.in_(group_ids))
+            .order_by(DocumentLine.document_id, DocumentLine.id)):
+        assert document_id is not None  # (joined to its document)
+        lines[document_id].append((split_id, amount))
+        found[document_id] = (number, organisation)
+    return ([settlement.IssuedDocument(number, organisation, tuple(lines[i]))
+             for i, (number, organisation) in found.items()],
+            {number: i for i, (number, _) in found.items()})
 
 
 def _issue(session: Session, case: Case, decision: settlement.Decision, on: date, run: str,

@@ -164,22 +164,27 @@ def document_bodies(session: Session, documents: Sequence[Document]) -> list[dic
 
 def _describe_groups(session: Session, group_ids: set[int]
                      ) -> dict[int, tuple[str, str | None, dict[str, str]]]:
-    """Per split group: its cost items, the latest date incurred, each partner's fraction."""
+    """Per split group: its cost items (in order of their first tranche), the latest date
+    incurred, each partner's fraction (aggregated in SQL: a group's tranches are not loaded)."""
     described: dict[int, tuple[str, str | None, dict[str, str]]] = {}
     if not group_ids:
         return described
-    tranches: dict[int, list[Tranche]] = defaultdict(list)
-    for tranche in session.scalars(select(Tranche).where(Tranche.split_id.in_(group_ids))):
-        assert tranche.split_id is not None
-        tranches[tranche.split_id].append(tranche)
+    items: dict[int, list[str]] = defaultdict(list)
+    latest: dict[int, date] = {}
+    for split_id, item, incurred in session.execute(
+            select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred))
+            .where(Tranche.split_id.in_(group_ids)).group_by(Tranche.split_id, Tranche.item)
+            .order_by(Tranche.split_id, func.min(Tranche.id))):
+        assert split_id is not None
+        items[split_id].append(item)
+        latest[split_id] = max(latest.get(split_id, incurred), incurred)
     for group in session.scalars(select(SplitGroup).where(SplitGroup.id.in_(group_ids))):
         data = json.loads(group.data)
         weights = {o: Fraction(w) for o, _, w in data["partners"]}
         total = sum(weights.values(), Fraction(0))
-        members = tranches.get(group.id, [])
-        items = ", ".join(dict.fromkeys(t.item for t in members))
-        incurred = max((t.incurred for t in members), default=None)
-        described[group.id] = (items, incurred.isoformat() if incurred else None,
+        last = latest.get(group.id)
+        described[group.id] = (", ".join(items.get(group.id, ())),
+                               last.isoformat() if last else None,
                                {o: str(w / total) for o, w in weights.items() if total})
     return described
 
@@ -207,12 +212,18 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
 
 def allocate_credit(session: Session, case_id: int, organisation: str, on: date) -> None:
     """Set the organisation's held credit on the case against its open invoices on the case,
-    oldest credit first onto the oldest invoice first, on ``on``."""
-    documents = list(session.scalars(select(Document).where(
-        Document.case_id == case_id, Document.organisation == organisation)
+    oldest credit first onto the oldest invoice first, on ``on``. Reads only the documents
+    with something outstanding, and the invoices only when credit is held."""
+    owned = select(Document).where(Document.case_id == case_id,
+                                   Document.organisation == organisation)
+    credits = list(session.scalars(owned.where(
+        Document.amount < 0, Document.paid + Document.credited < -Document.amount)
         .order_by(Document.issued, Document.id)))
-    credits = [d for d in documents if d.amount < 0 and outstanding(d) < 0]
-    invoices = [d for d in documents if d.amount > 0 and outstanding(d) > 0]
+    if not credits:
+        return
+    invoices = list(session.scalars(owned.where(
+        Document.amount > 0, Document.paid + Document.credited < Document.amount)
+        .order_by(Document.issued, Document.id)))
     for credit in credits:
         for invoice in invoices:
             amount = min(-outstanding(credit), outstanding(invoice))

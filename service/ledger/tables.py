@@ -14,10 +14,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,6 +48,11 @@ __all__ = [
     "Tranche",
     "User",
 ]
+
+
+#: A tranche not settled as it stands (never settled, or revised since): the predicate of the
+#: partial index ``ix_tranches_pending``.
+PENDING = "billed_amount IS NULL OR billed_amount <> amount"
 
 
 class Base(DeclarativeBase):
@@ -81,6 +88,11 @@ class Tranche(Base):
     """A cost as it arrived: ``amount`` now, ``billed_amount`` as last settled (pence)."""
 
     __tablename__ = "tranches"
+    __table_args__ = (
+        # the tranches a billing run settles: never settled, or revised since (migration 0007)
+        Index("ix_tranches_pending", "case_id", sqlite_where=text(PENDING),
+              postgresql_where=text(PENDING)),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     item: Mapped[str] = mapped_column(String(100))
@@ -98,6 +110,10 @@ class Document(Base):
     in pence and positive, and the ``status`` they give."""
 
     __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_case_organisation_amount", "case_id", "organisation", "amount"),
+        Index("ix_documents_issued_id", "issued", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -165,6 +181,9 @@ class DocumentLine(Base):
     moves tranches to a new split without changing what the partner owes)."""
 
     __tablename__ = "document_lines"
+    __table_args__ = (
+        Index("ix_document_lines_split_organisation", "split_id", "organisation", "amount"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     organisation: Mapped[str] = mapped_column(String(100))

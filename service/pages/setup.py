@@ -31,6 +31,13 @@ class SessionCookies(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers: dict[object, Any] = {}
 
+    def open_session(self, app: Flask, request: flask.Request) -> Any:
+        """No session for the JSON API (it takes bearer tokens, never the cookie): Flask then
+        uses a null session, which is never saved."""
+        if request.path.startswith("/api/"):
+            return None
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(flask.has_request_context() and flask.request.is_secure)
 
@@ -103,24 +110,18 @@ def register(app: Flask) -> None:
             return flask.send_from_directory(ASSETS, filename, max_age=3600)
         return flask.send_from_directory(ASSETS / "assets", filename, max_age=3600)
 
-    api_csp = _csp("none")  # JSON answers run no script: no nonce to make
-
     @app.before_request
     def nonce() -> None:
         if not flask.request.path.startswith("/api/"):
             flask.g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.after_request
-    def headers(response: flask.Response) -> flask.Response:
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not flask.request.path.startswith("/api/docs"):  # Swagger UI runs inline scripts
-            nonce = flask.g.get("csp_nonce")
-            response.headers.setdefault("Content-Security-Policy",
-                                        api_csp if nonce is None else _csp(nonce))
-        if flask.g.get("user") is not None or flask.g.get("actor") is not None:
-            response.headers["Cache-Control"] = "no-store"  # ledger data: never cached
+    def policy(response: flask.Response) -> flask.Response:
+        """The pages' policy: own origin, inline code only with this request's nonce (the
+        other security headers: :mod:`service.http.hardening`)."""
+        nonce = flask.g.get("csp_nonce")
+        if nonce is not None and "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = _csp(nonce)
         return response
 
     @app.errorhandler(CSRFError)

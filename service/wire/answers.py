@@ -6,18 +6,20 @@ same body. Money leaves as a decimal string with two places; fractions as ``"1/6
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import allocations
 import rules
-from allocations import format_money
+from allocations import format_minor, format_money
 from rules.forecast import Forecast, Range
 from rules.paradoxes import against_followed
 from rules.periods import Period
+from service.ledger.collection import collection_paused
 
 __all__ = [
     "apportionment_body",
@@ -27,6 +29,7 @@ __all__ = [
     "districts_body",
     "forecast_body",
     "fund_allocation_body",
+    "fund_answer",
     "fund_body",
     "fund_reference",
     "organisations_body",
@@ -149,29 +152,47 @@ def _health_role(arrangement: rules.Arrangement) -> str | None:
     return next((r.id for r in arrangement.roles if r.area == "health"), None)
 
 
+def fund_answer(ruleset: rules.Ruleset, fund: rules.Fund) -> dict[str, Any]:
+    """Allocate ``fund`` and build the answer of ``POST /funds/allocate`` (the API, the CLI and
+    the funds page), with the garbage collector paused: a national fund makes tens of
+    thousands of values at once, none of them garbage yet."""
+    with collection_paused():
+        return fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+
+
 def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
                          ) -> dict[str, Any]:
     """The answer of ``POST /funds/allocate``: per recipient, per line (each amount explained),
-    per stage where the fund sets stages, and warnings where the fund follows another."""
+    per stage where the fund sets stages, and warnings where the fund follows another.
+
+    Built from each line's integer shares and exact quotas in one pass, ``O(n)`` in the
+    recipients: the same body as formatting :meth:`rules.FundAllocation.explanations` and
+    :attr:`rules.FundAllocation.awards`, without making a money value or an explanation per
+    recipient and line (``tests/service/test_fund_answers.py`` pins the two together)."""
     lines = result.result
-    explained = result.explanations()
-    previous = result.followed.awards if result.followed is not None else None
+    currency = lines.total.currency
+    explained: dict[Hashable, list[dict[str, Any]]] = {}
+    awarded: dict[Hashable, int] = {}
+    for line in lines.lines:
+        _explain_line(line, explained, awarded)
+    previous = _awarded(result.followed.result) if result.followed is not None else None
     names = {line.id: line.name for line in result.fund.lines}
+    name_of = ruleset.name_of
     recipients = []
-    for recipient, amount in result.awards.items():
+    for key, amount in awarded.items():
+        recipient = str(key)
         row: dict[str, Any] = {
-            "recipient": recipient, "name": ruleset.name_of(recipient),
-            "amount": format_money(amount),
-            "lines": [_line_explained(e) for e in explained.get(recipient, ())]}
+            "recipient": recipient, "name": name_of(recipient),
+            "amount": format_minor(amount, currency), "lines": explained[key]}
         if previous is not None:
             before = previous.get(recipient)
-            row["previous"] = format_money(before) if before is not None else None
+            row["previous"] = format_minor(before, currency) if before is not None else None
         if result.fund.stages:
             row["stages"] = [_stage(stage) for stage in result.schedules.get(recipient, ())]
         recipients.append(row)
     body: dict[str, Any] = {
         "fund": result.fund.id, "name": result.fund.name, "year": result.fund.year,
-        "currency": lines.total.currency.code,
+        "currency": currency.code,
         "total": format_money(lines.total), "allocated": format_money(lines.allocated),
         "unallocated": format_money(lines.unallocated),
         "follows": result.fund.follows,
@@ -186,11 +207,64 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
     return body
 
 
-def _line_explained(explanation: allocations.LineExplanation) -> dict[str, Any]:
-    return {"line": explanation.line, "amount": format_money(explanation.amount),
-            "fraction": _fraction(explanation.fraction), "floored": explanation.floored,
-            "capped": explanation.capped, "damped": explanation.damped,
-            "remainder_penny": explanation.remainder_penny, "held": explanation.held}
+#: A held bound -> (floored, capped, damped), as :class:`allocations.LineExplanation` says.
+_HELD: dict[str | None, tuple[bool, bool, bool]] = {
+    None: (False, False, False), "floor": (True, False, False), "cap": (False, True, False),
+    "max-decrease": (False, False, True), "max-increase": (False, False, True)}
+
+
+def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[dict[str, Any]]],
+                  awarded: dict[Hashable, int]) -> None:
+    """Add each recipient's explained amount on ``line`` (what
+    :meth:`allocations.LineResult.explanations` says, as the wire shows it) and its share to
+    its award. Explanations repeat (every recipient of a per-recipient line, the shares held
+    at a bound): equal ones are written once per line and shared (an answer is read, never
+    edited)."""
+    currency = line.amount.currency
+    numerators, denominator = line.quota_terms()
+    line_minor = sum(line.minor_shares)
+    denominator *= line_minor
+    held = line.held or (None,) * len(line.recipients)
+    lucky = line.lucky
+    line_id = line.id
+    written: dict[tuple[int, int, str | None, bool], dict[str, Any]] = {}
+    for index, (recipient, share, numerator, bound) in enumerate(zip(
+            line.recipients, line.minor_shares, numerators, held, strict=True)):
+        penny = index in lucky
+        key = (share, numerator, bound, penny)
+        row = written.get(key)
+        if row is None:
+            floored, capped, damped = _HELD[bound]
+            row = written[key] = {
+                "line": line_id, "amount": format_minor(share, currency),
+                "fraction": _ratio(numerator, denominator) if line_minor else None,
+                "floored": floored, "capped": capped, "damped": damped,
+                "remainder_penny": penny, "held": bound}
+        rows = explained.get(recipient)
+        if rows is None:
+            explained[recipient] = [row]
+            awarded[recipient] = share
+        else:
+            rows.append(row)
+            awarded[recipient] += share
+
+
+def _awarded(lines: allocations.LinesAllocation) -> dict[str, int]:
+    """Recipient -> its total over every line in minor units (as :attr:`awards`)."""
+    found: dict[str, int] = {}
+    for line in lines.lines:
+        for recipient, share in zip(line.recipients, line.minor_shares, strict=True):
+            key = str(recipient)
+            found[key] = found.get(key, 0) + share
+    return found
+
+
+def _ratio(numerator: int, denominator: int) -> str:
+    """``str(Fraction(numerator, denominator))`` for a positive denominator, without making
+    the fraction."""
+    common = gcd(numerator, denominator)
+    numerator, denominator = numerator // common, denominator // common
+    return str(numerator) if denominator == 1 else f"{numerator}/{denominator}"
 
 
 def _stage(stage: rules.StagePayment) -> dict[str, Any]:
@@ -205,7 +279,8 @@ def _line_total(line: allocations.LineResult, name: str) -> dict[str, Any]:
     if line.kind == "bids":
         total["bids"] = [{"bid": award.bid.id, "recipient": str(award.bid.recipient),
                           "requested": format_money(award.bid.amount),
-                          "approved": award.bid.approved, "awarded": format_money(award.awarded),
+                          "approved": award.bid.approved,
+                          "awarded": format_minor(award.awarded_minor, line.amount.currency),
                           "remainder_penny": award.remainder_penny} for award in line.bids]
     return total
 

@@ -16,6 +16,7 @@ import rules
 from service.api.schemas import AwardsSchema, FundAllocationSchema
 from service.app import create_app
 from service.ledger import tokens as ledger_tokens
+from service.ledger.errors import Invalid
 from tests.grants.open_data import validate_package
 from tests.service.conftest import BACKENDS, Ledger, fresh_database_url
 
@@ -191,3 +192,27 @@ def test_board_report_allocations_by_csp_and_year(grants: Ledger) -> None:
     rows = list(csv.DictReader(io.StringIO(flat)))
     change = [r for r in rows if r["section"] == "change:pcc-csp-grant-2013-14"]
     assert {r["column"] for r in change} == {"amount", "previous", "change"}
+
+
+def test_open_data_uses_the_publishers_registered_prefix(grants: Ledger) -> None:
+    client = grants.client()
+    answer = _post(client, grants, "/api/v1/funds/pcc-csp-grant-2013-14/awards",
+                   {"date": "2013-04-02"})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    grants.app.config["OPEN_DATA_PREFIX"] = "360G-examplepcc"
+    package = client.get("/api/v1/funds/pcc-csp-grant-2013-14/360giving",
+                         headers=grants.headers("viewer")).get_json()
+    validate_package(package)
+    ids = [g["id"] for g in package["grants"]]
+    assert ids and all(i.startswith("360G-examplepcc-AWD-") for i in ids)
+    assert package["grants"][0]["fundingOrganization"][0]["id"] == (
+        "360G-examplepcc-derbyshire-pcc")
+
+
+@pytest.mark.parametrize("prefix", ["examplepcc", "360G-", "360G-bad prefix", "360G-é",
+                                    "360g-lower", "360G-" + "x" * 65])
+def test_a_prefix_that_is_not_a_360giving_prefix_stops_the_start(prefix: str,
+                                                                 tmp_path: Path) -> None:
+    with pytest.raises(Invalid, match="is not a 360Giving prefix"):
+        create_app({"TESTING": True, "OPEN_DATA_PREFIX": prefix,
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/ledger.sqlite3"})

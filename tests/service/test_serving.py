@@ -341,6 +341,38 @@ def test_security_headers_and_request_ids(ledger: Ledger) -> None:
     assert refused.status_code == 401 and refused.headers["Cache-Control"] == "no-store"
 
 
+def test_each_security_header_is_sent_once(ledger: Ledger) -> None:
+    client = ledger.client()
+    for response in (client.get("/api/v1/cases", headers=ledger.headers()),
+                     client.get("/sign-in"), client.get("/api/v1/cases"),
+                     client.post("/api/v1/dhr/apportion", json={"district": "x"})):
+        for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                     "Referrer-Policy", "Cache-Control", "X-Request-Id"):
+            assert len(response.headers.getlist(name)) == 1, (response.request.path, name)
+
+
+def test_the_api_opens_no_browser_session(ledger: Ledger) -> None:
+    """The JSON API takes bearer tokens: it neither reads nor sets the pages' cookie."""
+    client = ledger.client()
+    client.get("/sign-in")  # the pages' form cookie is set
+    assert client.get_cookie("apportion_form") is not None
+    answer = client.post("/api/v1/dhr/apportion", json={
+        "district": "erewash", "date": "2014-05-01",
+        "costs": [{"item": "overview-author", "amount": "100.00"}]})
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert "Cookie" not in answer.headers.get("Vary", "")
+
+
+def test_text_a_database_cannot_hold_is_refused_wherever_it_is_escaped(ledger: Ledger) -> None:
+    client = ledger.client()
+    for raw in ('{"district": "a\\u0000b", "date": "2014-05-01", "costs": []}',
+                '{"district\\u0000": "x"}', '{"district": "\\ud800"}'):
+        answer = client.post("/api/v1/dhr/apportion", data=raw,
+                             content_type="application/json")
+        assert answer.status_code in (400, 422), raw
+        assert answer.status_code != 422 or (answer.json or {}).get("errors"), raw
+
+
 def test_pages_get_the_same_policy(ledger: Ledger) -> None:
     response = ledger.client().get("/sign-in")
     assert response.status_code == 200 and response.mimetype == "text/html"

@@ -109,7 +109,7 @@ def fund_page(chosen: str, form: Form, status: int = 200) -> Any:
     allocation = None
     if chosen:
         fund = ruleset.fund(chosen, field="fund")
-        allocation = wire.fund_allocation_body(ruleset, rules.allocate_fund(ruleset, fund))
+        allocation = wire.fund_answer(ruleset, fund)
         allocation["source"] = fund.source
         for row in allocation["recipients"]:
             if row.get("previous") is not None:  # the change on the fund this one follows
