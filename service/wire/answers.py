@@ -227,19 +227,24 @@ def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[d
     held = line.held or (None,) * len(line.recipients)
     lucky = line.lucky
     line_id = line.id
-    written: dict[tuple[int, int, str | None, bool], dict[str, Any]] = {}
+    written: dict[object, dict[str, Any]] = {}
+    # without exact quotas, bounds or remainder pennies, the share alone decides the row;
+    # otherwise rows repeat where a bound holds the share (a free share's quota is its own)
+    by_share = not line.quota_numerators and not line.held and not lucky
     for index, (recipient, share, numerator, bound) in enumerate(zip(
             line.recipients, line.minor_shares, numerators, held, strict=True)):
         penny = index in lucky
-        key = (share, numerator, bound, penny)
-        row = written.get(key)
+        key = share if by_share else None if bound is None else (share, numerator, bound, penny)
+        row = None if key is None else written.get(key)
         if row is None:
             floored, capped, damped = _HELD[bound]
-            row = written[key] = {
+            row = {
                 "line": line_id, "amount": format_minor(share, currency),
                 "fraction": _ratio(numerator, denominator) if line_minor else None,
                 "floored": floored, "capped": capped, "damped": damped,
                 "remainder_penny": penny, "held": bound}
+            if key is not None:
+                written[key] = row
         rows = explained.get(recipient)
         if rows is None:
             explained[recipient] = [row]
