@@ -50,6 +50,8 @@ def _lines_by_kind(api: Api) -> None:
                 properties[name] = {"type": "string", "enum": [kind]}
             elif name in rules.LINE_NEEDS[kind]:
                 properties[name] = {k: v for k, v in prop.items() if k != "nullable"}
+                if prop.get("type") == "array":  # a passport line names at least one line
+                    properties[name]["minItems"] = 1
             elif name in rules.LINE_FIELDS and name not in rules.LINE_ALLOWS[kind]:
                 properties[name] = {"nullable": True, "enum": [None],
                                     "description": f"not used by a {kind} line"}

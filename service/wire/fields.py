@@ -21,6 +21,7 @@ __all__ = [
     "FINANCIAL_YEAR_PATTERN",
     "MONEY_PATTERN",
     "NON_NEGATIVE_MONEY_PATTERN",
+    "NO_NUL",
     "PLAUSIBLE_DATES",
     "PLAUSIBLE_DATE_PATTERN",
     "REFERENCE_MAX_LENGTH",
@@ -49,6 +50,8 @@ NON_NEGATIVE_MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+#: Free text: anything but NUL (which no database stores; every request refuses it).
+NO_NUL = r"^[^\x00]*$"
 
 
 WEIGHT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,10})?$"

@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 
 from service.wire.fields import (
     CASE_YEAR_PATTERN,
+    NO_NUL,
     SLUG_PATTERN,
     Cursor,
     Day,
@@ -379,7 +380,8 @@ class AwardsQuerySchema(Strict):
 class ConditionRequestSchema(Strict):
     met = fields.Boolean(required=True)
     date = Day(required=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(allow_none=True, validate=[validate.Length(max=2000),
+                                                    FullMatch(NO_NUL, error="no NUL")])
 
 
 class StagePaymentRequestSchema(Strict):
@@ -389,7 +391,8 @@ class StagePaymentRequestSchema(Strict):
 class RecoveryRequestSchema(Strict):
     amount = Money(required=True)
     date = Day(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000),
+                                                    FullMatch(NO_NUL, error="no NUL")])
 
 
 class OpenDataQuerySchema(Strict):

@@ -259,3 +259,18 @@ def test_a_token_name_the_ledger_refuses_the_document_refuses(app: Flask, name: 
     token = _document(app)["components"]["schemas"]["TokenRequest"]["properties"]
     for field in ("name", "owner"):
         assert not re.search(token[field]["pattern"], name), (field, name)
+
+
+def test_free_text_of_an_inline_fund_states_that_nul_is_refused(app: Flask) -> None:
+    schemas = _document(app)["components"]["schemas"]
+    for schema, field in (("InlineFund", "name"), ("InlineFund", "source"),
+                          ("LineFixed", "name"), ("Bid", "name"), ("Stage", "condition"),
+                          ("ConditionRequest", "note"), ("RecoveryRequest", "reason")):
+        pattern = schemas[schema]["properties"][field]["pattern"]
+        assert re.search(pattern, "Chair, 2013") and not re.search(pattern, "a\x00b"), field
+
+
+def test_a_passport_line_names_at_least_one_line(app: Flask) -> None:
+    passport = _document(app)["components"]["schemas"]["LinePassport"]
+    assert passport["properties"]["lines"]["minItems"] == 1
+    assert {"fund", "lines"} <= set(passport["required"])

@@ -96,6 +96,8 @@ MUTATIONS: dict[str, Callable[[Fund], None]] = {
     "total not a number": _set(("total",), "lots"),
     "year not a financial year": _set(("year",), "2013"),
     "id with a space": _set(("id",), "a fund"),
+    "id starting with a dash": _set(("id",), "-fund"),
+    "id with a letter outside ASCII": _set(("id",), "fund\u00e9"),
     "no lines": _set(("lines",), []),
     "unknown line kind": _set(("lines", 0, "kind"), "lottery"),
     "unknown line field": _set(("lines", 0, "colour"), "blue"),
