@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 import rules
 from service.http.problems import ProblemSchema
-from service.wire.fields import WEIGHT_PATTERN, Money, Slug, Strict
+from service.wire.fields import WEIGHT_PATTERN, FinancialYear, Money, Slug, Strict
 
 __all__ = [
     "AgedDebtSchema",
@@ -124,8 +124,7 @@ class StageSchema(Strict):
 class InlineFundSchema(Strict):
     id = Slug(required=True)
     name = fields.String(required=True, validate=validate.Length(max=500))
-    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
-                         metadata={"example": "2024-25"})
+    year = FinancialYear(required=True, metadata={"example": "2024-25"})
     total = Money(required=True)
     recipients = fields.List(Slug(), required=True, validate=validate.Length(max=1000))
     lines = fields.List(fields.Nested(LineSchema), required=True,
