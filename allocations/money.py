@@ -104,6 +104,8 @@ def format_minor(minor: int, currency: Currency = GBP) -> str:
     sign = ""
     if minor < 0:
         sign, minor = "-", -minor
+    if places == 2:  # (most currencies: the common case first)
+        return f"{sign}{minor // 100}.{minor % 100:02d}"
     if places == 0:
         return f"{sign}{minor}"
     whole, part = divmod(minor, unit)

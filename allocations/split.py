@@ -75,13 +75,20 @@ def normalise_weights(weights: Mapping[P, Weight]) -> tuple[tuple[P, ...], list[
     if not parties:
         raise InvalidParties("no parties to split between")
     values = list(weights.values())
-    if all(type(value) is Fraction and value.denominator == 1 for value in values):
-        values = [value.numerator for value in values]  # type: ignore[union-attr]
-    if all(type(value) is int for value in values):
-        integers: list[int] = values  # type: ignore[assignment]
-        for party, value in zip(parties, integers, strict=True):
-            if value < 0:
-                raise InvalidWeights(f"weight of {party!r} is negative ({value})")
+    integers: list[int] = []  # in one pass: whole weights (ints, whole fractions)
+    whole = True
+    for value in values:
+        if type(value) is int:
+            integers.append(value)
+        elif type(value) is Fraction and value.denominator == 1:
+            integers.append(value.numerator)
+        else:
+            whole = False
+            break
+    if whole:
+        if min(integers) < 0:
+            party, value = next((p, v) for p, v in zip(parties, integers, strict=True) if v < 0)
+            raise InvalidWeights(f"weight of {party!r} is negative ({value})")
     else:
         fractions = [_as_fraction(p, v) for p, v in zip(parties, values, strict=True)]
         scale = lcm(*(f.denominator for f in fractions))

@@ -19,7 +19,16 @@ from rules.dhr import (
     resolve_split,
 )
 from rules.exceptions import NotCovered, RequestInvalid, RulesError, RulesetInvalid, UnknownId
-from rules.files import default_ruleset, from_dict, fund_from_dict, load, loads
+from rules.files import (
+    LINE_ALLOWS,
+    LINE_FIELDS,
+    LINE_NEEDS,
+    default_ruleset,
+    from_dict,
+    fund_from_dict,
+    load,
+    loads,
+)
 from rules.funds import (
     LINE_KINDS,
     WARNING_RULES,
@@ -52,7 +61,10 @@ from rules.writing import dumps, fund_to_dict, to_dict
 
 __all__ = [
     "CHANGE_OPERATIONS",
+    "LINE_ALLOWS",
+    "LINE_FIELDS",
     "LINE_KINDS",
+    "LINE_NEEDS",
     "PARADOXES",
     "WARNING_RULES",
     "Apportionment",

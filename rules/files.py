@@ -219,20 +219,22 @@ def _weight_set(set_id: str, value: object, problems: Problems) -> WeightSet:
                      reader.get("source", text, "") or "")
 
 
-_LINE_FIELDS = ("amount", "recipient", "recipients", "weights", "floor", "cap", "damping", "fund",
-                "lines", "bids")
-#: Per line kind: the fields it needs, and every field it may have.
-_LINE_NEEDS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount"},
+#: The fields of a fund line beyond ``id``, ``name`` and ``kind``.
+LINE_FIELDS = ("amount", "recipient", "recipients", "weights", "floor", "cap", "damping", "fund",
+               "lines", "bids")
+#: Per line kind: the fields it needs (not null), and every field it may have (the others are
+#: absent or null). The OpenAPI document's inline fund states the same.
+LINE_NEEDS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount"},
                "proportional": {"amount", "weights"}, "passport": {"fund", "lines"},
                "bids": {"amount"}, "residual": set()}
-_LINE_ALLOWS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount", "recipients"},
+LINE_ALLOWS = {"fixed": {"amount", "recipient"}, "per-recipient": {"amount", "recipients"},
                 "proportional": {"amount", "recipients", "weights", "floor", "cap", "damping"},
                 "passport": {"fund", "lines"}, "bids": {"amount", "bids"},
                 "residual": {"recipient"}}
 
 
 def _line(value: object, path: str, problems: Problems) -> FundLine:
-    reader = Reader(value, path, problems, {"id", "name", "kind", *_LINE_FIELDS})
+    reader = Reader(value, path, problems, {"id", "name", "kind", *LINE_FIELDS})
     kind = reader.get("kind", one_of(LINE_KINDS), "fixed") or "fixed"
     weights_raw = reader.data.get("weights")
     weights: dict[str, Fraction] | str | None = None
@@ -240,12 +242,12 @@ def _line(value: object, path: str, problems: Problems) -> FundLine:
         weights = reader.get("weights", slug)
     elif weights_raw is not None:
         weights = reader.get("weights", weights_map)
-    allowed = _LINE_ALLOWS[kind] | {"id", "name", "kind"}
+    allowed = LINE_ALLOWS[kind] | {"id", "name", "kind"}
     if reader.ok:
-        for key in sorted(_LINE_NEEDS[kind]):
+        for key in sorted(LINE_NEEDS[kind]):
             if reader.data.get(key) is None:
                 problems.add(f"{path}.{key}", f"is required for a {kind} line")
-        for key in _LINE_FIELDS:
+        for key in LINE_FIELDS:
             if reader.data.get(key) is not None and key not in allowed:
                 problems.add(f"{path}.{key}", f"is not used by a {kind} line")
     damping = None

@@ -360,10 +360,15 @@ class _Recipients:
     def resolve_all(self, listed: tuple[str, ...], field: str) -> tuple[str, ...]:
         found: dict[str, None] = {}
         known = self.known
+        organisations, csps, start = self.ruleset.organisations, self.ruleset.csps, self.start
         for index, recipient in enumerate(listed):
             stand_ins = known.get(recipient)
             if stand_ins is None:
-                stand_ins = self.resolve(recipient, f"{field}.{index}")
+                body = organisations.get(recipient) or csps.get(recipient)
+                if body is not None and body.active_on(start):  # the usual case: itself
+                    stand_ins = known[recipient] = (recipient,)
+                else:
+                    stand_ins = self.resolve(recipient, f"{field}.{index}")
             for stand_in in stand_ins:
                 found[stand_in] = None
         return tuple(found)

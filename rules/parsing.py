@@ -8,6 +8,7 @@ its problems are reported together.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -102,10 +103,16 @@ def text(value: object, path: str) -> str:
     return value
 
 
+#: An id: an ASCII letter or digit, then up to 99 more of them or ``-``, ``_``, ``.`` (the
+#: pattern the OpenAPI document gives every id).
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 def slug(value: object, path: str) -> str:
-    """An id: 1 to 100 letters, digits, ``-``, ``_`` or ``.``."""
+    """An id: 1 to 100 ASCII letters, digits, ``-``, ``_`` or ``.``, starting with a letter or
+    digit (:data:`SLUG`)."""
     string = text(value, path)
-    if not string or not all(c.isalnum() or c in "-_." for c in string) or len(string) > 100:
+    if SLUG.fullmatch(string) is None:
         raise BadValue(f"{string!r} is not an id (letters, digits, '-', '_', '.'; at most 100)")
     return string
 

@@ -91,7 +91,10 @@ def recovery(number: str) -> Any:
 @blp.guarded("viewer")
 @auth.requires("viewer")
 @blp.arguments(requests.OpenDataQuerySchema(), location="query")
-@blp.alt_response(200, description="A 360Giving grant package (JSON) or its CSV")
+@blp.alt_response(200, schema={"type": "object"},
+                  description="A 360Giving grant package (JSON); its CSV with format=csv")
+@blp.alt_response(200, content_type="text/csv", schema={"type": "string"},
+                  description="A 360Giving grant package (JSON); its CSV with format=csv")
 def open_data(query: dict[str, Any], fund_id: str) -> Any:
     """The fund's awards in the 360Giving Data Standard."""
     package = opendata.grants_package(ledger_session(), current_ruleset(), fund_id,

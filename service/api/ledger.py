@@ -277,6 +277,9 @@ def reverse_payment(payment_id: int) -> Any:
 @blp.arguments(requests.StatementQuerySchema(), location="query")
 @blp.alt_response(200, schema=schemas.StatementSchema, description="The statement (JSON); "
                   "with format=pdf, the statement as an A4 PDF (application/pdf)")
+@blp.alt_response(200, content_type="application/pdf", schema={"type": "string",
+                                                               "format": "binary"},
+                  description="The statement (JSON); with format=pdf, an A4 PDF")
 def statement(query: dict[str, Any], organisation: str) -> Any:
     """An organisation's account between two dates (inclusive): opening balance, every
     invoice, credit note, payment, refund and reversal with the running balance, closing

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 
 from service.api import schemas
-from service.http.blueprint import Blueprint
+from service.http.blueprint import Blueprint, problems
 from service.http.context import current_ruleset
 from service.wire import answers, requests
 
@@ -45,7 +45,7 @@ def arrangements() -> dict[str, Any]:
 
 @blp.route("/arrangements/<slug:arrangement_id>")
 @blp.alt_response(200, schema=schemas.ArrangementSchema, description="The arrangement")
-@blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown arrangement")
+@blp.doc(responses=problems((404, "Unknown arrangement")))
 def arrangement(arrangement_id: str) -> dict[str, Any]:
     """One arrangement."""
     found = current_ruleset().arrangements.get(arrangement_id)
@@ -64,7 +64,7 @@ def funds() -> dict[str, Any]:
 
 @blp.route("/funds/<fund:fund_id>")
 @blp.alt_response(200, schema=schemas.FundSchema, description="The fund")
-@blp.alt_response(404, schema=schemas.ProblemSchema, description="Unknown fund")
+@blp.doc(responses=problems((404, "Unknown fund")))
 def fund(fund_id: str) -> dict[str, Any]:
     """One fund definition."""
     found = current_ruleset().funds.get(fund_id)

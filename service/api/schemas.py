@@ -5,12 +5,22 @@ inputs that the rules validate (an inline fund, a scenario change).
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 import rules
 from service.http.problems import ProblemSchema
-from service.wire.fields import WEIGHT_PATTERN, Money, Slug, Strict
+from service.wire.fields import (
+    NO_NUL,
+    WEIGHT_PATTERN,
+    FinancialYear,
+    FullMatch,
+    Money,
+    Slug,
+    Strict,
+)
 
 __all__ = [
     "AgedDebtSchema",
@@ -72,9 +82,17 @@ __all__ = [
 #: How a paged answer's ``next`` is described.
 NEXT = {"description": "the URL of the next page (null on the last page)"}
 
+
+def _text(max_length: int, **kwargs: Any) -> fields.String:
+    """Free text of a request: at most ``max_length`` characters, never a NUL (no database
+    stores one: every request refuses it)."""
+    return fields.String(validate=[validate.Length(max=max_length),
+                                   FullMatch(NO_NUL, error="no NUL characters")], **kwargs)
+
+
 class LineSchema(Strict):
     id = Slug(required=True)
-    name = fields.String(validate=validate.Length(max=500))
+    name = _text(500)
     kind = fields.String(required=True, validate=validate.OneOf(rules.LINE_KINDS))
     amount = Money(allow_none=True)
     recipient = Slug(allow_none=True)
@@ -112,7 +130,7 @@ class DampingSchema(Strict):
 
 class BidSchema(Strict):
     id = Slug(required=True)
-    name = fields.String(validate=validate.Length(max=500))
+    name = _text(500)
     recipient = Slug(required=True)
     amount = Money(required=True)
     approved = fields.Boolean()
@@ -122,19 +140,18 @@ class StageSchema(Strict):
     id = Slug(required=True)
     percent = _percent("percent of each award (the stages sum to 100)", required=True)
     due = fields.Date(required=True)
-    condition = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    condition = _text(2000, allow_none=True)
 
 
 class InlineFundSchema(Strict):
     id = Slug(required=True)
-    name = fields.String(required=True, validate=validate.Length(max=500))
-    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
-                         metadata={"example": "2024-25"})
+    name = _text(500, required=True)
+    year = FinancialYear(required=True, metadata={"example": "2024-25"})
     total = Money(required=True)
     recipients = fields.List(Slug(), required=True, validate=validate.Length(max=1000))
     lines = fields.List(fields.Nested(LineSchema), required=True,
                         validate=validate.Length(min=1, max=100))
-    source = fields.String(validate=validate.Length(max=2000))
+    source = _text(2000)
     currency = fields.String(validate=validate.OneOf(["GBP"]))
     follows = Slug(allow_none=True, metadata={"description": "the fund this one follows"})
     funder = Slug(allow_none=True, metadata={"description": "the organisation paying the fund"})

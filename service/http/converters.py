@@ -10,6 +10,12 @@ from flask import Flask
 from werkzeug.routing import BaseConverter, Map, ValidationError
 
 from service.http.blueprint import Api
+from service.wire.fields import (
+    REFERENCE_MAX_LENGTH,
+    REFERENCE_PATTERN,
+    REFERENCE_SHAPE,
+    is_reference,
+)
 
 __all__ = [
     "MAX_ID",
@@ -60,17 +66,28 @@ class TextConverter(BaseConverter):
 
 
 class ReferenceConverter(BaseConverter):
-    """A case reference as councils write them: letters, digits, ``/ . _ -``; at most 40
-    characters (so ``DHR/2015/01`` reaches every endpoint, and nothing else does)."""
+    """A case reference as councils write them (:func:`service.wire.fields.Reference`):
+    letters, digits, ``/ . _ -`` in parts between single slashes; at most 40 characters. No
+    part after the first is a word the case URLs use (``costs``, ``billing``, ``rebill``...),
+    so ``/cases/A/costs`` is the costs of case ``A`` and never case ``A/costs``: every URL
+    names one route, and a 405 lists the methods of that route only."""
 
-    regex = r"[A-Za-z0-9][A-Za-z0-9/._-]{0,39}"
+    regex = REFERENCE_SHAPE
     part_isolating = False
+
+    def to_python(self, value: str) -> str:
+        if not is_reference(value):
+            raise ValidationError()
+        return value
 
 
 def _schema(converter: type[BaseConverter]) -> Any:
     def document(_: BaseConverter) -> dict[str, Any]:
         if converter is IdConverter:
             return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        if converter is ReferenceConverter:
+            return {"type": "string", "pattern": REFERENCE_PATTERN,
+                    "maxLength": REFERENCE_MAX_LENGTH}
         return {"type": "string", "pattern": f"^{converter.regex}$"}
     return document
 

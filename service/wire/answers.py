@@ -171,19 +171,18 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
     recipient and line (``tests/service/test_fund_answers.py`` pins the two together)."""
     lines = result.result
     currency = lines.total.currency
-    explained: dict[Hashable, list[dict[str, Any]]] = {}
-    awarded: dict[Hashable, int] = {}
+    explained: dict[Hashable, list[Any]] = {}  # recipient -> [its award, its line rows]
     for line in lines.lines:
-        _explain_line(line, explained, awarded)
+        _explain_line(line, explained)
     previous = _awarded(result.followed.result) if result.followed is not None else None
     names = {line.id: line.name for line in result.fund.lines}
     name_of = ruleset.name_of
     recipients = []
-    for key, amount in awarded.items():
+    for key, (amount, rows) in explained.items():
         recipient = str(key)
         row: dict[str, Any] = {
             "recipient": recipient, "name": name_of(recipient),
-            "amount": format_minor(amount, currency), "lines": explained[key]}
+            "amount": format_minor(amount, currency), "lines": rows}
         if previous is not None:
             before = previous.get(recipient)
             row["previous"] = format_minor(before, currency) if before is not None else None
@@ -213,13 +212,12 @@ _HELD: dict[str | None, tuple[bool, bool, bool]] = {
     "max-decrease": (False, False, True), "max-increase": (False, False, True)}
 
 
-def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[dict[str, Any]]],
-                  awarded: dict[Hashable, int]) -> None:
+def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[Any]]) -> None:
     """Add each recipient's explained amount on ``line`` (what
-    :meth:`allocations.LineResult.explanations` says, as the wire shows it) and its share to
-    its award. Explanations repeat (every recipient of a per-recipient line, the shares held
-    at a bound): equal ones are written once per line and shared (an answer is read, never
-    edited)."""
+    :meth:`allocations.LineResult.explanations` says, as the wire shows it) to its rows and
+    its share to its award (``explained``: recipient -> [award, rows]). Explanations repeat
+    (every recipient of a per-recipient line, the shares held at a bound): equal ones are
+    written once per line and shared (an answer is read, never edited)."""
     currency = line.amount.currency
     numerators, denominator = line.quota_terms()
     line_minor = sum(line.minor_shares)
@@ -227,26 +225,30 @@ def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[d
     held = line.held or (None,) * len(line.recipients)
     lucky = line.lucky
     line_id = line.id
-    written: dict[tuple[int, int, str | None, bool], dict[str, Any]] = {}
+    written: dict[object, dict[str, Any]] = {}
+    # without exact quotas, bounds or remainder pennies, the share alone decides the row;
+    # otherwise rows repeat where a bound holds the share (a free share's quota is its own)
+    by_share = not line.quota_numerators and not line.held and not lucky
     for index, (recipient, share, numerator, bound) in enumerate(zip(
             line.recipients, line.minor_shares, numerators, held, strict=True)):
         penny = index in lucky
-        key = (share, numerator, bound, penny)
-        row = written.get(key)
+        key = share if by_share else None if bound is None else (share, numerator, bound, penny)
+        row = None if key is None else written.get(key)
         if row is None:
             floored, capped, damped = _HELD[bound]
-            row = written[key] = {
+            row = {
                 "line": line_id, "amount": format_minor(share, currency),
                 "fraction": _ratio(numerator, denominator) if line_minor else None,
                 "floored": floored, "capped": capped, "damped": damped,
                 "remainder_penny": penny, "held": bound}
-        rows = explained.get(recipient)
-        if rows is None:
-            explained[recipient] = [row]
-            awarded[recipient] = share
+            if key is not None:
+                written[key] = row
+        entry = explained.get(recipient)
+        if entry is None:
+            explained[recipient] = [share, [row]]
         else:
-            rows.append(row)
-            awarded[recipient] += share
+            entry[0] += share
+            entry[1].append(row)
 
 
 def _awarded(lines: allocations.LinesAllocation) -> dict[str, int]:

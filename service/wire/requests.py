@@ -15,9 +15,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from service.wire.fields import (
+    CASE_YEAR_PATTERN,
+    NO_NUL,
     SLUG_PATTERN,
     Cursor,
     Day,
+    FinancialYear,
+    FullMatch,
     Money,
     Reference,
     Slug,
@@ -119,7 +123,9 @@ class Change(fields.Field):  # type: ignore[type-arg]
     """A change object passed to the rules, which validate it by operation."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(metadata={"$ref": "#/components/schemas/Change"}, **kwargs)
+        # allOf: apispec keeps no "$ref" given as a field's metadata.
+        super().__init__(metadata={"allOf": [{"$ref": "#/components/schemas/Change"}]},
+                         **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict):
@@ -157,11 +163,12 @@ class CaseEditSchema(Strict):
 class CasesQuerySchema(Paged):
     status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn"]))
     district = Slug()
-    year = fields.String(validate=validate.Regexp(
-        r"^(19|20)[0-9]{2}(-[0-9]{2})?\Z", error="a year: 2015, or a financial year: 2015-16"),
+    year = fields.String(validate=FullMatch(
+        CASE_YEAR_PATTERN, error="a year: 2015, or a financial year: 2015-16"),
         metadata={"example": "2015-16"})
-    q = fields.String(validate=validate.Length(min=1, max=40),
-                      metadata={"description": "part of the reference"})
+    q = fields.String(validate=[validate.Length(min=1, max=40), FullMatch(
+        r"^[^\x00-\x1f\x7f]*$", error="no control characters")],
+        metadata={"description": "part of the reference"})
 
 
 class CostRequestSchema(Strict):
@@ -190,16 +197,18 @@ class PaidRequestSchema(Strict):
 class PaymentRequestSchema(Strict):
     date = Day(required=True)
     amount = Money(required=True)
-    reference = fields.String(validate=validate.Regexp(
-        r"^[^\x00-\x1f\x7f]{1,100}\Z", error="1 to 100 characters, no control characters"),
+    reference = fields.String(validate=FullMatch(
+        r"^[^\x00-\x1f\x7f]{1,100}$", error="1 to 100 characters, no control characters"),
         allow_none=True, metadata={"description": "the remittance reference"})
 
 
 class ReversalRequestSchema(Strict):
     date = Day(required=True)
-    reason = fields.String(required=True, validate=validate.Regexp(
-        r"^(?=.*\S)[^\x00-\x08\x0b-\x1f\x7f]{1,500}\Z",
-        error="1 to 500 characters saying why, no control characters"))
+    reason = fields.String(required=True, validate=[
+        validate.Length(min=1, max=500, error="1 to 500 characters saying why"),
+        FullMatch(r"^[^\x00-\x08\x0b-\x1f\x7f]*[^\s\x00-\x08\x0b-\x1f\x7f]"
+                  r"[^\x00-\x08\x0b-\x1f\x7f]*$",
+                  error="1 to 500 characters saying why, no control characters")])
 
 
 class InvoicesQuerySchema(Paged):
@@ -230,11 +239,18 @@ class AuditQuerySchema(Strict):
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
 
+#: A token's name or owner: not blank, no control characters (service.ledger.tokens).
+TOKEN_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+TOKEN_ERROR = "1 to 200 characters, not blank, no control characters"
+
+
 class TokenRequestSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  FullMatch(TOKEN_TEXT, error=TOKEN_ERROR)],
                          metadata={"example": "finance system import"})
     role = fields.String(required=True, validate=validate.OneOf(["viewer", "finance", "admin"]))
-    owner = fields.String(validate=validate.Length(min=1, max=200),
+    owner = fields.String(validate=[validate.Length(min=1, max=200),
+                                    FullMatch(TOKEN_TEXT, error=TOKEN_ERROR)],
                           metadata={"description": "whose token it is (default: the name)",
                                     "example": "Jo Bloggs"})
     days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3660),
@@ -242,7 +258,7 @@ class TokenRequestSchema(Strict):
 
 
 class ReportQuerySchema(Strict):
-    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+    year = FinancialYear(required=True,
                          metadata={"example": "2013-14"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
@@ -272,15 +288,17 @@ class ReviewCount(fields.Field):  # type: ignore[type-arg]
 
 
 class ForecastRequestSchema(Strict):
-    year = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}$"),
+    year = FinancialYear(required=True,
                          metadata={"example": "2026-27"})
     reviews = fields.Dict(keys=Slug(), values=ReviewCount(), validate=validate.Length(max=500),
-                          metadata={"description": "expected reviews per district (default: "
+                          metadata={"maxProperties": 500,
+                                    "description": "expected reviews per district (default: "
                                     "the ledger's yearly average; needs the viewer role)"})
     cost_per_review = Money(metadata={"description": "default: the ledger's average cost of a "
                                       "finished review (needs the viewer role)"})
     health_bodies = fields.Dict(keys=Slug(), values=Slug(), validate=validate.Length(max=500),
-                                metadata={"description": "the health commissioner per district "
+                                metadata={"maxProperties": 500,
+                                          "description": "the health commissioner per district "
                                           "where several cover it"})
 
 
@@ -290,23 +308,24 @@ class CompareQuerySchema(Strict):
 
 # --- documents: issuer settings, billing contacts, the finance-system export ------------------
 
-#: One line of text: no control characters at all.
-ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
-#: Several lines: line breaks allowed, no other control characters.
-LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]*$"
+#: A character of one line of text: no control characters at all.
+ONE_LINE_CHARACTERS = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
+#: A character of several lines: line breaks allowed, no other control characters.
+LINES_CHARACTERS = r"[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 def Text(max_length: int, *, lines: bool = False, required: bool = True,
          **kwargs: Any) -> fields.String:
-    """A text field: not blank when required, at most ``max_length`` characters, and no control
-    characters (line breaks only where ``lines``)."""
-    checks = [validate.Length(min=1 if required else 0, max=max_length),
-              validate.Regexp(LINES if lines else ONE_LINE,
-                              error="must not contain control characters"
-                              + ("" if lines else " or line breaks"))]
-    if required:
-        checks.append(validate.Regexp(r"\S", error="must not be blank"))
-    return fields.String(required=required, validate=validate.And(*checks), **kwargs)
+    """A text field: at most ``max_length`` characters, no control characters (line breaks
+    only where ``lines``), and not blank when required; one pattern says all of it, in the
+    OpenAPI document too."""
+    allowed = LINES_CHARACTERS if lines else ONE_LINE_CHARACTERS
+    pattern = (f"^{allowed}*[^\\s{allowed[2:-1]}]{allowed}*$" if required else f"^{allowed}*$")
+    error = ("must not contain control characters" + ("" if lines else " or line breaks")
+             + (", nor be blank" if required else ""))
+    return fields.String(required=required, validate=[
+        validate.Length(min=1 if required else 0, max=max_length),
+        FullMatch(pattern, error=error)], **kwargs)
 
 
 def Email(**kwargs: Any) -> fields.Email:
@@ -365,7 +384,8 @@ class AwardsQuerySchema(Paged):
 class ConditionRequestSchema(Strict):
     met = fields.Boolean(required=True)
     date = Day(required=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(allow_none=True, validate=[validate.Length(max=2000),
+                                                    FullMatch(NO_NUL, error="no NUL")])
 
 
 class StagePaymentRequestSchema(Strict):
@@ -375,7 +395,8 @@ class StagePaymentRequestSchema(Strict):
 class RecoveryRequestSchema(Strict):
     amount = Money(required=True)
     date = Day(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000),
+                                                    FullMatch(NO_NUL, error="no NUL")])
 
 
 class OpenDataQuerySchema(Strict):

@@ -72,13 +72,32 @@ def _set(path: tuple[str | int, ...], value: Any) -> Callable[[Fund], None]:
     return mutate
 
 
+def _field_its_kind_does_not_use(fund: Fund) -> None:
+    line = fund["lines"][0]
+    unused = next(f for f in rules.LINE_FIELDS if f not in rules.LINE_ALLOWS[line["kind"]])
+    line[unused] = "0"
+
+
+def _without_a_field_its_kind_needs(fund: Fund) -> None:
+    for line in fund["lines"]:
+        needs = sorted(rules.LINE_NEEDS[line["kind"]])
+        if needs:
+            del line[needs[0]]
+            return
+    fund["lines"][0]["kind"] = "passport"  # only residual lines: one needing fund and lines
+
+
 MUTATIONS: dict[str, Callable[[Fund], None]] = {
+    "a line field its kind does not use": _field_its_kind_does_not_use,
+    "a line without a field its kind needs": _without_a_field_its_kind_needs,
     "unknown field": _set(("colour",), "blue"),
     "total as a JSON number": _set(("total",), 1000),
     "total with three places": _set(("total",), "1000.001"),
     "total not a number": _set(("total",), "lots"),
     "year not a financial year": _set(("year",), "2013"),
     "id with a space": _set(("id",), "a fund"),
+    "id starting with a dash": _set(("id",), "-fund"),
+    "id with a letter outside ASCII": _set(("id",), "fund\u00e9"),
     "no lines": _set(("lines",), []),
     "unknown line kind": _set(("lines", 0, "kind"), "lottery"),
     "unknown line field": _set(("lines", 0, "colour"), "blue"),

@@ -48,7 +48,7 @@ def create_user() -> Any:
                        created={"email": user.email, "name": user.name, "password": password})
 
 
-@blueprint.post("/admin/users/<int:user_id>")
+@blueprint.post("/admin/users/<id:user_id>")
 @needs("admin")
 def change_user(user_id: int) -> Any:
     """Change an account's role, or disable or enable it."""
@@ -115,7 +115,7 @@ def create_token() -> Any:
                                  "token": token})
 
 
-@blueprint.post("/admin/tokens/<int:token_id>/revoke")
+@blueprint.post("/admin/tokens/<id:token_id>/revoke")
 @needs("admin")
 def revoke_token(token_id: int) -> Any:
     """Revoke a token: refused at once from now on."""

@@ -178,7 +178,7 @@ def _edit_values(case: dict[str, Any]) -> Form:
                  "commissioned-month": str(day.month), "commissioned-year": str(day.year)})
 
 
-@blueprint.post("/cases/<path:reference>/documents/<number>/send")
+@blueprint.post("/cases/<reference:reference>/documents/<number>/send")
 @needs("finance")
 def send_document(reference: str, number: str) -> Any:
     """Email the document's PDF to the partner's billing contact (recorded and audited)."""
@@ -193,7 +193,7 @@ def send_document(reference: str, number: str) -> Any:
     return flask.redirect(flask.url_for("pages.case", reference=reference) + "#documents", 303)
 
 
-@blueprint.post("/cases/<path:reference>/details")
+@blueprint.post("/cases/<reference:reference>/details")
 @needs("finance")
 def edit_case(reference: str) -> Any:
     """Change a case's status, health commissioner, commission date or reference (each change
@@ -219,7 +219,7 @@ def edit_case(reference: str) -> Any:
     return flask.redirect(flask.url_for("pages.case", reference=data["reference"]), 303)
 
 
-@blueprint.get("/cases/<path:reference>/costs/<int:cost_id>")
+@blueprint.get("/cases/<reference:reference>/costs/<id:cost_id>")
 @needs("finance")
 def revise_cost(reference: str, cost_id: int) -> Any:
     """The form to change a cost's amount (a billed difference settles at the next run)."""
@@ -236,7 +236,7 @@ def _revise_page(reference: str, cost_id: int, form: Form, status: int = 200) ->
                 cost=cost, form=form)
 
 
-@blueprint.post("/cases/<path:reference>/costs/<int:cost_id>")
+@blueprint.post("/cases/<reference:reference>/costs/<id:cost_id>")
 @needs("finance")
 def revise_cost_post(reference: str, cost_id: int) -> Any:
     """Change the amount."""
@@ -252,14 +252,14 @@ def revise_cost_post(reference: str, cost_id: int) -> Any:
     return flask.redirect(flask.url_for("pages.case", reference=reference), 303)
 
 
-@blueprint.route("/cases/<path:reference>", methods=["GET"])
+@blueprint.route("/cases/<reference:reference>", methods=["GET"])
 @needs("viewer")
 def case(reference: str) -> Any:
     """A case: its costs, billing (preview, then confirm), documents, rebill."""
     return _case_page(reference)
 
 
-@blueprint.post("/cases/<path:reference>/costs")
+@blueprint.post("/cases/<reference:reference>/costs")
 @needs("finance")
 def add_cost(reference: str) -> Any:
     """Add a cost tranche."""
@@ -290,7 +290,7 @@ def _billing_date(form: Form) -> date:
     return billed_on
 
 
-@blueprint.post("/cases/<path:reference>/billing/preview")
+@blueprint.post("/cases/<reference:reference>/billing/preview")
 @needs("finance")
 def billing_preview(reference: str) -> Any:
     """What a billing run at the date would issue, with nothing issued (it is run and rolled
@@ -315,7 +315,7 @@ def billing_preview(reference: str) -> Any:
                 case=case, documents=documents, on=on, names=_names())
 
 
-@blueprint.post("/cases/<path:reference>/billing")
+@blueprint.post("/cases/<reference:reference>/billing")
 @needs("finance")
 def billing(reference: str) -> Any:
     """Issue the documents the preview showed (or, if something changed since, what is owed
@@ -338,7 +338,7 @@ def billing(reference: str) -> Any:
     return flask.redirect(flask.url_for("pages.case", reference=reference) + "#documents", 303)
 
 
-@blueprint.post("/cases/<path:reference>/rebill/preview")
+@blueprint.post("/cases/<reference:reference>/rebill/preview")
 @needs("finance")
 def rebill_preview(reference: str) -> Any:
     """Each partner's net before and after re-apportioning the billed costs at the date."""
@@ -364,7 +364,7 @@ def rebill_preview(reference: str) -> Any:
                 names=_names())
 
 
-@blueprint.post("/cases/<path:reference>/rebill")
+@blueprint.post("/cases/<reference:reference>/rebill")
 @needs("finance")
 def rebill(reference: str) -> Any:
     """Issue the credit notes and top-ups of a rebill."""
@@ -516,7 +516,7 @@ def _payment(payment_id: int) -> dict[str, Any]:
     return found[0]
 
 
-@blueprint.get("/payments/<int:payment_id>/reversal")
+@blueprint.get("/payments/<id:payment_id>/reversal")
 @needs("finance")
 def reversal(payment_id: int) -> Any:
     """The form to reverse a payment recorded in error."""
@@ -524,7 +524,7 @@ def reversal(payment_id: int) -> Any:
                 payment=_payment(payment_id), form=Form(), names=_names())
 
 
-@blueprint.post("/payments/<int:payment_id>/reversal")
+@blueprint.post("/payments/<id:payment_id>/reversal")
 @needs("finance")
 def reverse_payment(payment_id: int) -> Any:
     """Reverse a payment recorded in error (it stays on record, with its reversal)."""
