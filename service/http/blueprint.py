@@ -56,6 +56,22 @@ class Blueprint(flask_smorest.Blueprint):
     def doc(**kwargs: Any) -> Any:
         return _in_place(flask_smorest.Blueprint.doc(**kwargs))
 
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None,
+              **options: Any) -> Any:
+        """flask-smorest's route; one with an id in its path also documents the 404 of an id
+        that names nothing (or that its pattern refuses), unless the view documents its own."""
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+        if "<" not in rule:
+            return register
+
+        def decorate(view: Any) -> Any:
+            documented = getattr(view, "_apidoc", {}).get("manual_doc", {}).get("responses", {})
+            if "404" not in documented:
+                view = self.doc(responses=problems(
+                    (404, "Nothing has the id given in the path")))(view)
+            return register(view)
+        return decorate
+
     def alt_response(self, *args: Any, **kwargs: Any) -> Any:
         return _in_place(super().alt_response(*args, **kwargs))
 

@@ -274,3 +274,11 @@ def test_a_passport_line_names_at_least_one_line(app: Flask) -> None:
     passport = _document(app)["components"]["schemas"]["LinePassport"]
     assert passport["properties"]["lines"]["minItems"] == 1
     assert {"fund", "lines"} <= set(passport["required"])
+
+
+def test_every_operation_with_an_id_in_its_path_documents_its_404(app: Flask) -> None:
+    document = _document(app)
+    for method, path, operation in _operations(document):
+        if "{" in path:
+            response = _response(document, operation["responses"].get("404", {}))
+            assert set(response.get("content", {})) == {PROBLEM_JSON}, (method, path)
