@@ -233,21 +233,29 @@ def plain_sql(connection: sa.Connection, read: str) -> int:
         rows += len(connection.execute(sa.select(cases.c.district, cases.c.commissioned)).all())
         rows += len(connection.execute(sa.select(sa.func.sum(tranches.c.amount)).group_by(
             tranches.c.case_id)).all())
-    elif read == "aged-debt":  # what is left on each document, summed per organisation
+    elif read == "aged-debt":  # what is left on each document, per organisation and band
         on = date(2020, 3, 31)
         settled = sa.union_all(
             sa.select(payments.c.document_id.label("id"), payments.c.amount).where(
                 payments.c.received <= on),
+            sa.select(payments.c.document_id, -payments.c.amount).select_from(reversals).join(
+                payments, payments.c.id == reversals.c.payment_id).where(
+                reversals.c.reversed_on <= on),
             sa.select(credit.c.invoice_id, credit.c.amount).where(credit.c.allocated_on <= on),
             sa.select(credit.c.credit_note_id, credit.c.amount).where(
                 credit.c.allocated_on <= on)).subquery()
         done = sa.select(settled.c.id, sa.func.sum(settled.c.amount).label("amount")).group_by(
             settled.c.id).subquery()
         left = documents.c.amount - sa.func.coalesce(done.c.amount, 0)
+        due = sa.func.coalesce(documents.c.due, documents.c.issued)
+        band = sa.case((left < 0, "current"), (due >= on, "current"),
+                       (due >= on - timedelta(days=30), "1-30"),
+                       (due >= on - timedelta(days=60), "31-60"),
+                       (due >= on - timedelta(days=90), "61-90"), else_="over-90")
         rows += len(connection.execute(sa.select(
-            documents.c.organisation, sa.func.sum(left)).outerjoin(
+            documents.c.organisation, band, sa.func.sum(left)).outerjoin(
             done, done.c.id == documents.c.id).where(documents.c.issued <= on).group_by(
-            documents.c.organisation)).all())
+            documents.c.organisation, band)).all())
     return rows
 
 
