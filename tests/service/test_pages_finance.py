@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
+from service.wire import requests
 from tests.service.conftest import Ledger, csrf_token
 
 
@@ -80,3 +82,14 @@ def test_a_case_is_edited_and_filtered(ledger: Ledger) -> None:
     assert "0 of 1" in client.get("/cases?status=open").get_data(as_text=True)
     bad = client.get("/cases?year=last")
     assert bad.status_code == 400 and 'href="#year"' in bad.get_data(as_text=True)
+
+
+def test_the_payments_page_says_when_it_shows_only_the_oldest_documents(
+        ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = ledger.sign_in("finance")
+    issued = _billed_case(client)  # six invoices
+    assert "there are more" not in client.get("/payments").get_data(as_text=True)
+    monkeypatch.setattr(requests, "MAX_PAGE_SIZE", 4)  # the payments page reads one page
+    html = client.get("/payments").get_data(as_text=True)
+    assert "These are the oldest 4 outstanding documents; there are more" in html
+    assert issued[3] in html and issued[5] not in html

@@ -474,9 +474,10 @@ def payments() -> Any:
 
 def _payments_page(form: Form, status: int = 200) -> Any:
     session = ledger_session()
-    unsettled = ledger_payments.list_documents(session, unsettled=True,
-                                               limit=schemas.MAX_PAGE_SIZE).items
-    return page("payments.html", "Payments", status, form=form, unsettled=unsettled,
+    outstanding = ledger_payments.list_documents(session, unsettled=True,
+                                                 limit=schemas.MAX_PAGE_SIZE)
+    return page("payments.html", "Payments", status, form=form, unsettled=outstanding.items,
+                more=outstanding.last is not None,
                 recent=ledger_payments.list_payments(session, limit=20), names=_names())
 
 
