@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
+from service.pages.views import grants as grants_views
 from tests.mailbox import Mailbox
 from tests.service.conftest import Ledger, csrf_token
 
@@ -112,3 +114,26 @@ def test_a_fund_is_awarded_and_a_stage_paid_once_its_condition_is_met(ledger: Le
     assert status == 303
     assert "Paid 1 May 2013" in client.get(award).get_data(as_text=True)
     assert ledger.sign_in("viewer").get(award).status_code == 200
+
+
+def test_the_awards_page_is_read_a_page_at_a_time(ledger: Ledger,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    client = ledger.sign_in("finance")
+    fund = "pcc-passported-2013-14"
+    status, _, _ = _post(client, f"/funds/{fund}/awards", {
+        "award-date-day": "1", "award-date-month": "4", "award-date-year": "2013"},
+        f"/funds?fund={fund}")
+    assert status == 303
+    monkeypatch.setattr(grants_views, "PAGE", 3)
+    seen: list[str] = []
+    path: str | None = f"/awards?fund={fund}"
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        shown = re.findall(r'href="/awards/([^"?]+)"', html)
+        assert 0 < len(shown) <= 3
+        seen += shown
+        found = re.search(r'href="([^"]+)">Next page', html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    assert len(seen) == len(set(seen)) == 10  # every award once, in order
+    assert seen == sorted(seen)
+    assert client.get("/awards?cursor=bogus").status_code == 200  # the first page instead

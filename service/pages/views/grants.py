@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+import marshmallow as ma
 
 from service.grants import awards
+from service.http import paging
 from service.http.context import current_ruleset, ledger_session
 from service.ledger.errors import LedgerError
 from service.pages.forms import Form, Invalid, load
@@ -19,6 +21,9 @@ from service.wire import requests as schemas
 COMMIT = schemas.AwardsRequestSchema()
 CONDITION = schemas.ConditionRequestSchema()
 STAGE_PAYMENT = schemas.StagePaymentRequestSchema()
+AWARDS_QUERY = schemas.AwardsQuerySchema()
+#: Awards per page.
+PAGE = 50
 
 
 def _names() -> dict[str, str]:
@@ -31,11 +36,19 @@ def _names() -> dict[str, str]:
 @needs("viewer")
 def awards_page() -> Any:
     """Awards (of one fund, if asked), with each stage, what is paid and what is still due."""
-    fund = flask.request.args.get("fund") or None
-    found = awards.list_awards(ledger_session(), fund=fund).items
+    args = flask.request.args
+    fund = args.get("fund") or None
+    query = {"limit": PAGE} | ({"fund": fund} if fund else {}) | (
+        {"cursor": args["cursor"]} if args.get("cursor") else {})
+    try:
+        loaded = AWARDS_QUERY.load(query)
+    except ma.ValidationError:  # a fund id or cursor no link makes: the first page of all
+        fund, loaded = None, {"limit": PAGE}
+    found = awards.list_awards(ledger_session(), **loaded)
     funds = {f.id: f.name for f in current_ruleset().funds.values()}
     return page("awards.html", f"Awards: {funds.get(fund, fund)}" if fund else "Awards",
-                awards=found, funds=funds, fund=fund, names=_names())
+                awards=found.items, funds=funds, fund=fund, names=_names(),
+                next_page=paging.page_link(found.last))
 
 
 @blueprint.post("/funds/<fund_id>/awards")
