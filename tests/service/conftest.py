@@ -122,6 +122,30 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return found.group(1)
 
 
+def post_form(client: FlaskClient, path: str, data: dict[str, str], page: str
+              ) -> tuple[int, str, str]:
+    """Post ``data`` to ``path`` with the CSRF token of the form on ``page``; the status, the
+    redirect location (or "") and the body."""
+    response = client.post(path, data={"csrf_token": csrf_token(client, page), **data})
+    return response.status_code, response.headers.get("Location", ""), response.get_data(
+        as_text=True)
+
+
+def billed_case(client: FlaskClient, reference: str = "DHR-2013-02") -> list[str]:
+    """Open a case through the pages, add a £4,250 cost and bill it; its invoice numbers."""
+    post_form(client, "/cases/new", {"reference": reference, "district": "amber-valley",
+                                     "commissioned-day": "1", "commissioned-month": "11",
+                                     "commissioned-year": "2012"}, "/cases/new")
+    post_form(client, f"/cases/{reference}/costs", {
+        "item": "overview-author", "amount": "4250.00", "incurred-day": "20",
+        "incurred-month": "4", "incurred-year": "2013"}, f"/cases/{reference}")
+    status, _, _ = post_form(client, f"/cases/{reference}/billing", {"date": "2013-05-01"},
+                             f"/cases/{reference}")
+    assert status == 303
+    return sorted(set(re.findall(r"INV-\d{6}", client.get(f"/cases/{reference}").get_data(
+        as_text=True))))
+
+
 def make_ledger(backend: str, folder: Path, postgres: str | None) -> Ledger:
     url = fresh_database_url(backend, folder, postgres)
     app = create_app({"TESTING": True, "DATABASE_URL": url})

@@ -6,33 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from service.pages.views import grants as grants_views
 from tests.mailbox import Mailbox
-from tests.service.conftest import Ledger, csrf_token
-
-
-def _post(client: FlaskClient, path: str, data: dict[str, str], page: str
-          ) -> tuple[int, str, str]:
-    response = client.post(path, data={"csrf_token": csrf_token(client, page), **data})
-    return response.status_code, response.headers.get("Location", ""), response.get_data(
-        as_text=True)
-
-
-def _billed_case(client: FlaskClient, reference: str = "DHR-2013-02") -> list[str]:
-    _post(client, "/cases/new", {"reference": reference, "district": "amber-valley",
-                                 "commissioned-day": "1", "commissioned-month": "11",
-                                 "commissioned-year": "2012"}, "/cases/new")
-    _post(client, f"/cases/{reference}/costs", {
-        "item": "overview-author", "amount": "4250.00", "incurred-day": "20",
-        "incurred-month": "4", "incurred-year": "2013"}, f"/cases/{reference}")
-    status, _, _ = _post(client, f"/cases/{reference}/billing", {"date": "2013-05-01"},
-                         f"/cases/{reference}")
-    assert status == 303
-    return sorted(set(re.findall(r"INV-\d{6}", client.get(f"/cases/{reference}").get_data(
-        as_text=True))))
-
+from tests.service.conftest import Ledger, billed_case, post_form
 
 ISSUER = {"name": "Derbyshire County Council", "address": "County Hall\nMatlock",
           "email": "csu@example.gov.uk", "telephone": "01629 000000", "vat_number": "",
@@ -42,30 +19,30 @@ ISSUER = {"name": "Derbyshire County Council", "address": "County Hall\nMatlock"
 def test_billing_contact_send_and_pdf(ledger: Ledger, mailbox: Mailbox) -> None:
     ledger.app.config["SMTP_URL"] = mailbox.url
     client = ledger.sign_in("finance")
-    first = _billed_case(client)[0]
-    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+    first = billed_case(client)[0]
+    status, location, _ = post_form(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
                                 "/cases/DHR-2013-02")
     assert status == 303
     page = client.get(location).get_data(as_text=True)
     assert "has no billing contact with an email address" in page and not mailbox.received
-    status, _, html = _post(client, "/partners/derbyshire-constabulary/billing-contact", {
+    status, _, html = post_form(client, "/partners/derbyshire-constabulary/billing-contact", {
         "name": "Accounts Payable", "address": "Butterley Hall\nRipley", "email": "not-an-email",
         "finance_reference": "PO 99"}, "/partners/derbyshire-constabulary")
     assert status == 400 and 'href="#email"' in html and "Butterley Hall" in html
-    status, location, _ = _post(client, "/partners/derbyshire-constabulary/billing-contact", {
+    status, location, _ = post_form(client, "/partners/derbyshire-constabulary/billing-contact", {
         "name": "Accounts Payable", "address": "Butterley Hall\nRipley",
         "email": "ap@police.example", "finance_reference": "PO 99"},
         "/partners/derbyshire-constabulary")
     assert status == 303
     assert "ap@police.example" in client.get(location).get_data(as_text=True)
-    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+    status, location, _ = post_form(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
                                 "/cases/DHR-2013-02")
     assert "no email address to send from" in client.get(location).get_data(as_text=True)
     admin = ledger.sign_in("admin")
-    status, _, _ = _post(admin, "/admin/settings", ISSUER | {"payment_terms_days": "30"},
+    status, _, _ = post_form(admin, "/admin/settings", ISSUER | {"payment_terms_days": "30"},
                          "/admin/settings")
     assert status == 303
-    status, location, _ = _post(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
+    status, location, _ = post_form(client, f"/cases/DHR-2013-02/documents/{first}/send", {},
                                 "/cases/DHR-2013-02")
     sent = client.get(location).get_data(as_text=True)
     assert f"{first} sent to ap@police.example" in sent, re.findall(
@@ -78,9 +55,9 @@ def test_billing_contact_send_and_pdf(ledger: Ledger, mailbox: Mailbox) -> None:
 def test_issuer_settings_are_kept_and_checked(ledger: Ledger) -> None:
     client = ledger.sign_in("admin")
     fields = ISSUER | {"payment_terms_days": "thirty"}
-    status, _, html = _post(client, "/admin/settings", fields, "/admin/settings")
+    status, _, html = post_form(client, "/admin/settings", fields, "/admin/settings")
     assert status == 400 and 'href="#payment_terms_days"' in html and "County Hall" in html
-    status, location, _ = _post(client, "/admin/settings",
+    status, location, _ = post_form(client, "/admin/settings",
                                 fields | {"payment_terms_days": "28"}, "/admin/settings")
     assert (status, location) == (303, "/admin/settings")
     assert 'value="28"' in client.get("/admin/settings").get_data(as_text=True)
@@ -90,9 +67,9 @@ def test_issuer_settings_are_kept_and_checked(ledger: Ledger) -> None:
 def test_a_fund_is_awarded_and_a_stage_paid_once_its_condition_is_met(ledger: Ledger) -> None:
     client = ledger.sign_in("finance")
     fund = "pcc-passported-2013-14"
-    status, _, html = _post(client, f"/funds/{fund}/awards", {}, f"/funds?fund={fund}")
+    status, _, html = post_form(client, f"/funds/{fund}/awards", {}, f"/funds?fund={fund}")
     assert status == 400 and 'href="#award-date-day"' in html
-    status, location, _ = _post(client, f"/funds/{fund}/awards", {
+    status, location, _ = post_form(client, f"/funds/{fund}/awards", {
         "award-date-day": "1", "award-date-month": "4", "award-date-year": "2013"},
         f"/funds?fund={fund}")
     assert (status, location) == (303, f"/awards?fund={fund}")
@@ -106,11 +83,11 @@ def test_a_fund_is_awarded_and_a_stage_paid_once_its_condition_is_met(ledger: Le
     action = f"{award}/stages/{stage.group(1)}"
     date = {f"{stage.group(1)}-date-day": "1", f"{stage.group(1)}-date-month": "5",
             f"{stage.group(1)}-date-year": "2013"}
-    status, _, html = _post(client, action, date | {"action": "pay"}, award)
+    status, _, html = post_form(client, action, date | {"action": "pay"}, award)
     assert status == 400 and "condition" in html  # refused until its condition is met
-    status, _, _ = _post(client, action, date | {"action": "met"}, award)
+    status, _, _ = post_form(client, action, date | {"action": "met"}, award)
     assert status == 303
-    status, _, _ = _post(client, action, date | {"action": "pay"}, award)
+    status, _, _ = post_form(client, action, date | {"action": "pay"}, award)
     assert status == 303
     assert "Paid 1 May 2013" in client.get(award).get_data(as_text=True)
     assert ledger.sign_in("viewer").get(award).status_code == 200
@@ -120,7 +97,7 @@ def test_the_awards_page_is_read_a_page_at_a_time(ledger: Ledger,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     client = ledger.sign_in("finance")
     fund = "pcc-passported-2013-14"
-    status, _, _ = _post(client, f"/funds/{fund}/awards", {
+    status, _, _ = post_form(client, f"/funds/{fund}/awards", {
         "award-date-day": "1", "award-date-month": "4", "award-date-year": "2013"},
         f"/funds?fund={fund}")
     assert status == 303

@@ -6,60 +6,38 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from service.wire import requests
-from tests.service.conftest import Ledger, csrf_token
-
-
-def _post(client: FlaskClient, path: str, data: dict[str, str], page: str
-          ) -> tuple[int, str, str]:
-    response = client.post(path, data={"csrf_token": csrf_token(client, page), **data})
-    return response.status_code, response.headers.get("Location", ""), response.get_data(
-        as_text=True)
-
-
-def _billed_case(client: FlaskClient, reference: str = "DHR-2013-02") -> list[str]:
-    _post(client, "/cases/new", {"reference": reference, "district": "amber-valley",
-                                 "commissioned-day": "1", "commissioned-month": "11",
-                                 "commissioned-year": "2012"}, "/cases/new")
-    _post(client, f"/cases/{reference}/costs", {
-        "item": "overview-author", "amount": "4250.00", "incurred-day": "20",
-        "incurred-month": "4", "incurred-year": "2013"}, f"/cases/{reference}")
-    status, _, _ = _post(client, f"/cases/{reference}/billing", {"date": "2013-05-01"},
-                         f"/cases/{reference}")
-    assert status == 303
-    return sorted(set(re.findall(r"INV-\d{6}", client.get(f"/cases/{reference}").get_data(
-        as_text=True))))
+from tests.service.conftest import Ledger, billed_case, post_form
 
 
 def test_part_payment_then_the_rest_then_a_reversal_show_on_the_statement(ledger: Ledger
                                                                           ) -> None:
     client = ledger.sign_in("finance")
-    first = _billed_case(client)[0]  # Derbyshire Constabulary, £708.34
-    status, _, html = _post(client, "/payments", {
+    first = billed_case(client)[0]  # Derbyshire Constabulary, £708.34
+    status, _, html = post_form(client, "/payments", {
         "document": first, "amount": "800.00", "date-day": "1", "date-month": "6",
         "date-year": "2013"}, "/payments")
     assert status == 400 and "more than the" in html and 'value="800.00"' in html
-    status, location, _ = _post(client, "/payments", {
+    status, location, _ = post_form(client, "/payments", {
         "document": first, "amount": "500.00", "reference": "BACS 1234", "date-day": "1",
         "date-month": "6", "date-year": "2013"}, "/payments")
     assert (status, location) == (303, "/payments")
     statement = client.get("/partners/derbyshire-constabulary").get_data(as_text=True)
     assert "BACS 1234" in statement and "£208.34" in statement  # the balance after it
     assert "Part paid" in client.get("/cases/DHR-2013-02").get_data(as_text=True)
-    status, _, _ = _post(client, "/payments", {
+    status, _, _ = post_form(client, "/payments", {
         "document": first, "date-day": "2", "date-month": "6", "date-year": "2013"},
         "/payments")
     assert status == 303
     payments = client.get("/payments").get_data(as_text=True)
     payment_ids = re.findall(r"/payments/(\d+)/reversal", payments)
     assert len(payment_ids) == 2
-    status, _, html = _post(client, f"/payments/{payment_ids[0]}/reversal", {
+    status, _, html = post_form(client, f"/payments/{payment_ids[0]}/reversal", {
         "date-day": "3", "date-month": "6", "date-year": "2013", "reason": ""},
         f"/payments/{payment_ids[0]}/reversal")
     assert status == 400 and "Say why the payment is reversed" in html
-    status, location, _ = _post(client, f"/payments/{payment_ids[0]}/reversal", {
+    status, location, _ = post_form(client, f"/payments/{payment_ids[0]}/reversal", {
         "date-day": "3", "date-month": "6", "date-year": "2013",
         "reason": "recorded against the wrong invoice"}, f"/payments/{payment_ids[0]}/reversal")
     assert (status, location) == (303, "/payments")
@@ -71,8 +49,8 @@ def test_part_payment_then_the_rest_then_a_reversal_show_on_the_statement(ledger
 
 def test_a_case_is_edited_and_filtered(ledger: Ledger) -> None:
     client = ledger.sign_in("finance")
-    _billed_case(client)
-    status, location, _ = _post(client, "/cases/DHR-2013-02/details", {
+    billed_case(client)
+    status, location, _ = post_form(client, "/cases/DHR-2013-02/details", {
         "status": "closed", "health_body": "", "commissioned-day": "1",
         "commissioned-month": "11", "commissioned-year": "2012",
         "new-reference": "DHR/2013/02"}, "/cases/DHR-2013-02")
@@ -87,7 +65,7 @@ def test_a_case_is_edited_and_filtered(ledger: Ledger) -> None:
 def test_the_payments_page_says_when_it_shows_only_the_oldest_documents(
         ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     client = ledger.sign_in("finance")
-    issued = _billed_case(client)  # six invoices
+    issued = billed_case(client)  # six invoices
     assert "there are more" not in client.get("/payments").get_data(as_text=True)
     monkeypatch.setattr(requests, "MAX_PAGE_SIZE", 4)  # the payments page reads one page
     html = client.get("/payments").get_data(as_text=True)
