@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from math import lcm
 
 import attrs
 
@@ -57,56 +58,94 @@ class Part:
 
 @attrs.frozen
 class Split:
-    """A pot shared among recipients: a fund line or a review's costs.
+    """A pot shared among recipients: a fund line or a review's costs, kept in columns.
 
     ``key`` matches the same split on the two sides; ``label`` names it in words
-    ("line 'Formula' of CSP grant 2024-25").
+    ("line 'Formula' of CSP grant 2024-25"). Each recipient is listed once: recipient ``i``
+    has the weight ``weights[i]`` as the rules give it, the exact share before rounding
+    ``quota_numerators[i] / quota_denominator`` pence and the amount ``amounts[i]`` pence.
+    A recipient's :class:`Part` is made only when asked for (a national line has thousands,
+    and a comparison looks closely only at those whose amount fell); :meth:`of_parts` builds a
+    split from parts, adding up several parts of one recipient.
     """
 
     key: str
     label: str
     pot: int
-    parts: tuple[Part, ...]
+    recipients: tuple[str, ...]
+    weights: tuple[allocations.Weight, ...]
+    quota_numerators: tuple[int, ...]
+    quota_denominator: int
+    amounts: tuple[int, ...]
     # worked out once, when first asked for (a split is compared recipient by recipient)
-    _by_recipient: dict[str, Part] | None = attrs.field(default=None, init=False, eq=False,
-                                                        repr=False)
+    _index: dict[str, int] | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _total_weight: Fraction | None = attrs.field(default=None, init=False, eq=False,
                                                  repr=False)
 
-    def _parts(self) -> dict[str, Part]:
-        if self._by_recipient is None:
-            found: dict[str, Part] = {}
-            for part in self.parts:
-                seen = found.get(part.recipient)
-                found[part.recipient] = part if seen is None else Part(
-                    part.recipient, seen.weight + part.weight, seen.quota + part.quota,
-                    seen.amount + part.amount)
-            object.__setattr__(self, "_by_recipient", found)
+    @classmethod
+    def of_parts(cls, key: str, label: str, pot: int, parts: Iterable[Part]) -> Split:
+        """A split of ``parts`` (several parts of one recipient are added up)."""
+        merged: dict[str, Part] = {}
+        for part in parts:
+            seen = merged.get(part.recipient)
+            merged[part.recipient] = part if seen is None else Part(
+                part.recipient, seen.weight + part.weight, seen.quota + part.quota,
+                seen.amount + part.amount)
+        denominator = lcm(1, *(part.quota.denominator for part in merged.values()))
+        return cls(key, label, pot, tuple(merged), tuple(p.weight for p in merged.values()),
+                   tuple(p.quota.numerator * (denominator // p.quota.denominator)
+                         for p in merged.values()),
+                   denominator, tuple(p.amount for p in merged.values()))
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Recipient -> its position in the columns."""
+        if self._index is None:
+            found = {recipient: i for i, recipient in enumerate(self.recipients)}
+            object.__setattr__(self, "_index", found)
             return found
-        return self._by_recipient
+        return self._index
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """Every recipient's part, in order."""
+        return tuple(self._part(i) for i in range(len(self.recipients)))
 
     @property
     def by_recipient(self) -> dict[str, Part]:
-        """Recipient -> its part (several parts of one recipient are added up)."""
-        return dict(self._parts())
+        """Recipient -> its part."""
+        return {recipient: self._part(i) for i, recipient in enumerate(self.recipients)}
 
     @property
     def total_weight(self) -> Fraction:
-        """The sum of the weights."""
+        """The sum of the weights (whole ones added as integers)."""
         if self._total_weight is None:
-            total = sum((part.weight for part in self.parts), Fraction(0))
+            whole, rest = 0, Fraction(0)
+            for weight in self.weights:
+                if type(weight) is int:
+                    whole += weight
+                elif type(weight) is Fraction and weight.denominator == 1:
+                    whole += weight.numerator
+                else:
+                    rest += Fraction(weight)
+            total = rest + whole
             object.__setattr__(self, "_total_weight", total)
             return total
         return self._total_weight
 
     def part(self, recipient: str) -> Part:
-        """The recipient's part (several parts of one recipient added up)."""
-        return self._parts()[recipient]
+        """The recipient's part."""
+        return self._part(self.index[recipient])
+
+    def _part(self, index: int) -> Part:
+        return Part(self.recipients[index], Fraction(self.weights[index]),
+                    Fraction(self.quota_numerators[index], self.quota_denominator),
+                    self.amounts[index])
 
     def weight_share(self, recipient: str) -> Fraction:
         """The recipient's weight over the total weight (``0`` when every weight is zero)."""
         total = self.total_weight
-        return self.part(recipient).weight / total if total else Fraction(0)
+        return Fraction(self.weights[self.index[recipient]]) / total if total else Fraction(0)
 
 
 @attrs.frozen
@@ -224,11 +263,17 @@ def _paradox(kind: str, before: Split, after: Split, recipient: str, **extra: ob
 
 
 def _rounding_losses(before: Split, after: Split) -> list[Paradox]:
-    old_parts, new_parts = before.by_recipient, after.by_recipient
+    """Recipients whose amount fell while their exact share did not: only those whose amount
+    fell (compared in pence, column by column) are looked at further."""
+    new_index = after.index
+    old_amounts, new_amounts = before.amounts, after.amounts
+    old_quotas, new_quotas = before.quota_numerators, after.quota_numerators
+    old_denominator, new_denominator = before.quota_denominator, after.quota_denominator
     alabama, population = [], []
-    for recipient, old in old_parts.items():
-        new = new_parts.get(recipient)
-        if new is None or new.amount >= old.amount or new.quota < old.quota:
+    for index, recipient in enumerate(before.recipients):
+        at = new_index.get(recipient)
+        if at is None or new_amounts[at] >= old_amounts[index] or (  # its exact share fell:
+                new_quotas[at] * old_denominator < old_quotas[index] * new_denominator):
             continue
         old_share, new_share = before.weight_share(recipient), after.weight_share(recipient)
         if after.pot > before.pot and new_share >= old_share:
@@ -239,11 +284,12 @@ def _rounding_losses(before: Split, after: Split) -> list[Paradox]:
 
 
 def _new_members(before: Split, after: Split) -> list[Paradox]:
-    old_parts, new_parts = before.by_recipient, after.by_recipient
-    joined = tuple(r for r in new_parts if r not in old_parts)
-    left = tuple(r for r in old_parts if r not in new_parts)
+    old_index, new_index = before.index, after.index
+    joined = tuple(r for r in after.recipients if r not in old_index)
+    left = tuple(r for r in before.recipients if r not in new_index)
     if not joined and not left:
         return []
+    old_parts, new_parts = before.by_recipient, after.by_recipient
     untouched = [r for r, old in old_parts.items()
                  if r in new_parts and new_parts[r].weight == old.weight]
     if len(untouched) < 2:
@@ -281,13 +327,13 @@ def line_split(line: allocations.LineResult, key: str, label: str) -> Split | No
     """A fund line as a split (``None`` for a line that gave nobody anything)."""
     if not line.recipients:
         return None
-    quotas = (tuple(Fraction(n, line.quota_denominator) for n in line.quota_numerators)
-              if line.quota_numerators else tuple(Fraction(a) for a in line.minor_shares))
-    weights = (tuple(w if type(w) is Fraction else Fraction(w) for w in line.weights)
-               if line.weights else (Fraction(1),) * len(line.recipients))
-    parts = tuple(Part(str(r), w, q, a) for r, w, q, a in zip(
-        line.recipients, weights, quotas, line.minor_shares, strict=True))
-    return Split(key, label, allocations.to_minor(line.amount), parts)
+    numerators, denominator = line.quota_terms()
+    weights = line.weights or (1,) * len(line.recipients)
+    split = Split(key, label, allocations.to_minor(line.amount), tuple(map(str, line.recipients)),
+                  weights, numerators, denominator, line.minor_shares)
+    if len(split.index) == len(split.recipients):
+        return split
+    return Split.of_parts(key, label, split.pot, split.parts)  # a recipient listed twice
 
 
 def fund_splits(allocation: FundAllocation, prefix: str = "",
@@ -314,7 +360,7 @@ def review_split(result: Apportionment, key: str, label: str) -> Split:
         weight = role.weight if role is not None else Fraction(1)
         parts.append(Part(share.organisation, Fraction(weight), pot * share.fraction,
                           allocations.to_minor(share.amount)))
-    return Split(key, label, pot, tuple(parts))
+    return Split.of_parts(key, label, pot, parts)
 
 
 def against_followed(allocation: FundAllocation) -> tuple[Paradox, ...]:

@@ -171,7 +171,7 @@ def check_laws(base: LineSpec, scenario: LineSpec, order: list[int], rename_seed
         parts = [split.parts[i % len(split.parts)] for i in order
                  if i < len(split.parts)] if order else list(split.parts)
         parts += [p for p in split.parts if p not in parts]
-        return Split(split.key, split.label, split.pot, tuple(
+        return Split.of_parts(split.key, split.label, split.pot, (
             Part(rename[p.recipient], p.weight, p.quota, p.amount) for p in parts))
 
     again = detect([moved(before)], [moved(after)])
