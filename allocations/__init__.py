@@ -35,6 +35,7 @@ from allocations.lines import (
 )
 from allocations.money import (
     GBP,
+    MinorAmounts,
     Money,
     format_minor,
     format_money,
@@ -76,6 +77,7 @@ __all__ = [
     "LineExplanation",
     "LineResult",
     "LinesAllocation",
+    "MinorAmounts",
     "Money",
     "OverAllocation",
     "Passport",

@@ -33,7 +33,7 @@ import attrs
 from moneyed import Money
 
 from allocations.exceptions import AllocationError, InvalidLine, LineError, OverAllocation
-from allocations.money import format_money, from_minor, minor_units, to_minor
+from allocations.money import MinorAmounts, format_money, from_minor, minor_units, to_minor
 from allocations.split import Weight, hamilton, normalise_weights
 
 __all__ = [
@@ -504,10 +504,9 @@ def _bounds(line: Proportional, recipients: tuple[Hashable, ...], floor: int, ca
     # least = ceil(before * (100 - decrease) / 100), most = floor(before * (100 + increase) / 100)
     keep = None if decrease is None else _HUNDRED - decrease
     grow = None if increase is None else _HUNDRED + increase
-    previous = damping.previous
+    previous = _minor_amounts(damping.previous)
     for index, recipient in enumerate(recipients):
-        before_money = previous.get(recipient)
-        before = 0 if before_money is None else to_minor(before_money)
+        before = previous.get(recipient, 0)
         if before < 0:
             raise InvalidLine(f"line '{line.id}': the earlier amount of {recipient!r} is "
                               "negative")
@@ -619,9 +618,17 @@ def _exact_runs(events: list[tuple[float, int, int, int]]) -> None:
 
 # --- passport and bids -------------------------------------------------------------------------
 
+def _minor_amounts(amounts: Mapping[Any, Money]) -> Mapping[Any, int]:
+    """``amounts`` in minor units (read as they are from :class:`MinorAmounts`)."""
+    if isinstance(amounts, MinorAmounts):
+        return amounts.minor
+    return {key: to_minor(money) for key, money in amounts.items()}
+
+
 def _passport(line: Passport) -> tuple[tuple[Hashable, ...], list[int]]:
-    recipients = tuple(line.amounts)
-    shares = [to_minor(amount) for amount in line.amounts.values()]
+    amounts = _minor_amounts(line.amounts)
+    recipients = tuple(amounts)
+    shares = list(amounts.values())
     negative = next((r for r, s in zip(recipients, shares, strict=True) if s < 0), None)
     if negative is not None:
         raise InvalidLine(f"line '{line.id}' passports a negative amount to {negative!r}")

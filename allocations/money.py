@@ -8,6 +8,7 @@ point is refused wherever money enters.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 
 from moneyed import Currency, Money, get_currency
@@ -17,6 +18,7 @@ from allocations.exceptions import InvalidMoney
 __all__ = [
     "GBP",
     "MAX_INTEGER_DIGITS",
+    "MinorAmounts",
     "Money",
     "format_minor",
     "format_money",
@@ -60,6 +62,31 @@ def from_minor(amount: int, currency: Currency = GBP) -> Money:
     """Return the money that is ``amount`` minor units (pence) of ``currency``."""
     places = _places(currency)
     return Money(Decimal(amount).scaleb(-places), currency)
+
+
+class MinorAmounts(Mapping[Hashable, Money]):
+    """A read-only mapping key -> money kept as integer minor units (``minor``): a ``Money`` is
+    made only when one is read. A fund's line carried into the next year (damping, passports)
+    has an amount per recipient; the lines read ``minor`` directly."""
+
+    __slots__ = ("currency", "minor")
+
+    def __init__(self, minor: Mapping[Hashable, int], currency: Currency = GBP):
+        self.minor = minor
+        self.currency = currency
+
+    def __getitem__(self, key: Hashable) -> Money:
+        return from_minor(self.minor[key], self.currency)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self.minor)
+
+    def __len__(self) -> int:
+        return len(self.minor)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k!r}: {format_minor(v, self.currency)}" for k, v in self.minor.items())
+        return f"MinorAmounts({{{inner}}}, {self.currency.code})"
 
 
 def to_minor(money: Money) -> int:

@@ -9,7 +9,7 @@ conditions; a recipient's stages always sum exactly to its award.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -297,7 +297,7 @@ class _Allocator:
                 raise RequestInvalid(
                     f"the fund followed, {followed.fund.id!r}, has no line {line.id!r} to damp "
                     "against", field=where)
-            previous = stand_ins.carried(before.shares, followed.fund.id, where)
+            previous = stand_ins.carried(before, followed.fund.id, where)
             damping = allocations.Damping(previous, line.damping.max_decrease,
                                           line.damping.max_increase)
         return allocations.Proportional(line.id, amount, weights, line.floor, line.cap,
@@ -308,17 +308,20 @@ class _Allocator:
         if line.fund is None:
             raise RequestInvalid("a passport line names the earlier fund", field=f"{field}.fund")
         earlier = self.earlier(fund, line.fund, f"{field}.fund")
-        amounts: dict[str, Money] = {}
+        amounts: dict[Hashable, int] = {}
         for index, line_id in enumerate(line.lines or ()):
             result = earlier.result.line(line_id)
             if result is None:
                 known = [x.id for x in earlier.fund.lines]
                 raise UnknownId(f"line of fund {line.fund!r}", line_id, known,
                                 field=f"{field}.lines.{index}")
-            for recipient, money in stand_ins.carried(result.shares, line.fund,
-                                                      f"{field}.lines.{index}").items():
-                amounts[recipient] = amounts[recipient] + money if recipient in amounts else money
-        return allocations.Passport(line.id, amounts)
+            carried = stand_ins.carried(result, line.fund, f"{field}.lines.{index}")
+            if not amounts:
+                amounts = dict(carried.minor)
+                continue
+            for recipient, minor in carried.minor.items():
+                amounts[recipient] = amounts.get(recipient, 0) + minor
+        return allocations.Passport(line.id, allocations.MinorAmounts(amounts, fund.total.currency))
 
 
 def _schedules(fund: Fund, result: allocations.LinesAllocation, field: str
@@ -383,12 +386,12 @@ class _Recipients:
                 f"recipient {recipient!r} {detail} in {year}; name one recipient", field=field)
         return stand_ins[0]
 
-    def carried(self, shares: Mapping[object, Money], fund_id: str, field: str
-                ) -> dict[str, Money]:
-        """An earlier fund's amounts, each credited to who stands for its recipient now."""
-        carried: dict[str, Money] = {}
+    def carried(self, line: allocations.LineResult, fund_id: str, field: str
+                ) -> allocations.MinorAmounts:
+        """An earlier fund's line, each recipient's amount credited to who stands for it now."""
+        carried: dict[Hashable, int] = {}
         known = self.known
-        for recipient, money in shares.items():
+        for recipient, minor in zip(line.recipients, line.minor_shares, strict=True):
             found = known.get(str(recipient))
             if found is not None and len(found) == 1:  # the usual case: resolved already
                 now = found[0]
@@ -398,8 +401,8 @@ class _Recipients:
                 except NotCovered as error:
                     raise NotCovered(f"from fund {fund_id!r}: {error.message}",
                                      field=field) from None
-            carried[now] = carried[now] + money if now in carried else money
-        return carried
+            carried[now] = carried.get(now, 0) + minor
+        return allocations.MinorAmounts(carried, line.amount.currency)
 
     def weights(self, weights: Mapping[str, Fraction], field: str) -> dict[str, Fraction]:
         combined: dict[str, Fraction] = {}

@@ -17,6 +17,7 @@ from allocations import (
     Fixed,
     InvalidLine,
     InvalidStages,
+    MinorAmounts,
     OverAllocation,
     Passport,
     PerRecipient,
@@ -88,6 +89,20 @@ def test_damping_holds_the_gainer_and_shares_what_it_frees_among_the_rest() -> N
     assert _pence(result.recipients) == {"a": 9500, "b": 9500, "c": 11000}
     held = {e.recipient: e.held for e in result.lines[0].explanations()}
     assert held == {"a": None, "b": None, "c": "max-increase"}
+
+
+def test_amounts_kept_in_minor_units_allocate_as_money_does() -> None:
+    previous = {r: POUNDS("100.00") for r in "abc"}
+    minor = MinorAmounts({r: 100_00 for r in "abc"})
+    assert minor == previous and minor["a"] == POUNDS("100.00") and list(minor) == list("abc")
+    lines: dict[str, list[Any]] = {}
+    for name, amounts in (("money", previous), ("minor", minor)):
+        lines[name] = [Passport("p", amounts),
+                       Proportional("f", POUNDS("300.00"), {"a": 1, "b": 1, "c": 2},
+                                    damping=Damping(amounts, Fraction(10), Fraction(10)))]
+    results = [allocate_lines(POUNDS("600.00"), lines[name], ["a", "b", "c"])
+               for name in ("money", "minor")]
+    assert results[0] == results[1]
 
 
 def test_damping_holds_the_losers_up() -> None:
