@@ -124,19 +124,16 @@ def format_money(money: Money) -> str:
 def format_minor(minor: int, currency: Currency = GBP) -> str:
     """Return the wire form of ``minor`` minor units of ``currency`` (the same text as
     ``format_money(from_minor(minor, currency))``, without making the money)."""
-    shape = _SHAPES.get(currency.code)
-    if shape is None:
-        shape = _shape(currency)
-    places, unit = shape
-    sign = ""
+    places, unit = _SHAPES.get(currency.code) or _shape(currency)
     if minor < 0:
-        sign, minor = "-", -minor
-    if places == 2:  # (most currencies: the common case first)
-        return f"{sign}{minor // 100}.{minor % 100:02d}"
+        return "-" + format_minor(-minor, currency)
+    if places == 2:  # (most currencies: the common case first, without a format spec)
+        whole, part = divmod(minor, 100)
+        return f"{whole}.{part}" if part >= 10 else f"{whole}.0{part}"
     if places == 0:
-        return f"{sign}{minor}"
+        return str(minor)
     whole, part = divmod(minor, unit)
-    return f"{sign}{whole}.{part:0{places}d}"
+    return f"{whole}.{part:0{places}d}"
 
 
 #: Per currency code: its places and how many minor units make one major unit.
