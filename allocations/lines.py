@@ -168,6 +168,7 @@ class BidAward:
         quota_numerator, quota_denominator: its exact award in pounds, as a numerator over a
             denominator (``requested * pot / sum(requested)`` when scaled).
         remainder_penny: whether it received one of the leftover pennies of the scaling.
+        requested_minor: what it asked for, in minor units (approved or not).
     """
 
     bid: Bid
@@ -175,6 +176,7 @@ class BidAward:
     quota_numerator: int
     quota_denominator: int
     remainder_penny: bool
+    requested_minor: int
 
     @property
     def awarded(self) -> Money:
@@ -635,6 +637,18 @@ def _passport(line: Passport) -> tuple[tuple[Hashable, ...], list[int]]:
     return recipients, shares
 
 
+def _refuse_bids(line: Bids, asks: list[int]) -> None:
+    """Raise :class:`InvalidLine` naming the first bid, as listed, whose id was seen before
+    or that asks for a negative amount."""
+    seen: set[str] = set()
+    for bid, ask in zip(line.bids, asks, strict=True):
+        if bid.id in seen:
+            raise InvalidLine(f"line '{line.id}' has two bids with the id {bid.id!r}")
+        seen.add(bid.id)
+        if ask < 0:
+            raise InvalidLine(f"line '{line.id}': bid {bid.id!r} asks for a negative amount")
+
+
 def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[int, ...], int,
                                tuple[BidAward, ...], list[int]]:
     """The approved bids' recipients (in order of their first bid), what each gets, which got
@@ -642,16 +656,10 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
     what each recipient asked for in approved bids (minor units)."""
     unit = minor_units(line.amount.currency)
     pot = to_minor(line.amount)
-    seen: set[str] = set()
-    requested: list[int] = []
-    for bid in line.bids:
-        if bid.id in seen:
-            raise InvalidLine(f"line '{line.id}' has two bids with the id {bid.id!r}")
-        seen.add(bid.id)
-        amount = to_minor(bid.amount)
-        if amount < 0:
-            raise InvalidLine(f"line '{line.id}': bid {bid.id!r} asks for a negative amount")
-        requested.append(amount if bid.approved else 0)
+    asks = [to_minor(bid.amount) for bid in line.bids]
+    if len({bid.id for bid in line.bids}) != len(asks) or (asks and min(asks) < 0):
+        _refuse_bids(line, asks)
+    requested = [ask if bid.approved else 0 for bid, ask in zip(line.bids, asks, strict=True)]
     asked = sum(requested)
     if asked <= pot:
         awarded, lucky_bids = list(requested), set[int]()
@@ -681,6 +689,6 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
         if position in lucky_bids:
             lucky.add(at)
     scale = denominator * unit
-    awards = tuple(BidAward(bid, awarded[i], bid_numerators[i], scale, i in lucky_bids)
+    awards = tuple(BidAward(bid, awarded[i], bid_numerators[i], scale, i in lucky_bids, asks[i])
                    for i, bid in enumerate(line.bids))
     return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards, asked_by

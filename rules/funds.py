@@ -261,8 +261,9 @@ class _Allocator:
             return self.passport(fund, stand_ins, line, field)
         if line.kind == "bids":
             bids = tuple(
-                allocations.Bid(bid.id, stand_ins.resolve_one(bid.recipient,
-                                                              f"{field}.bids.{i}.recipient"),
+                allocations.Bid(bid.id, stand_ins.resolved_one(bid.recipient)
+                                or stand_ins.resolve_one(bid.recipient,
+                                                         f"{field}.bids.{i}.recipient"),
                                 bid.amount, bid.approved)
                 for i, bid in enumerate(line.bids or ()))
             return allocations.Bids(line.id, amount, bids)
@@ -386,16 +387,18 @@ class _Recipients:
                 f"recipient {recipient!r} {detail} in {year}; name one recipient", field=field)
         return stand_ins[0]
 
+    def resolved_one(self, recipient: str) -> str | None:
+        """Who alone stands for ``recipient``, if it is resolved already (else ``None``)."""
+        found = self.known.get(recipient)
+        return found[0] if found is not None and len(found) == 1 else None
+
     def carried(self, line: allocations.LineResult, fund_id: str, field: str
                 ) -> allocations.MinorAmounts:
         """An earlier fund's line, each recipient's amount credited to who stands for it now."""
         carried: dict[Hashable, int] = {}
-        known = self.known
         for recipient, minor in zip(line.recipients, line.minor_shares, strict=True):
-            found = known.get(str(recipient))
-            if found is not None and len(found) == 1:  # the usual case: resolved already
-                now = found[0]
-            else:
+            now = self.resolved_one(str(recipient))  # the usual case: resolved already
+            if now is None:
                 try:
                     now = self.resolve_one(str(recipient), field)
                 except NotCovered as error:

@@ -279,10 +279,11 @@ def _line_total(line: allocations.LineResult, name: str) -> dict[str, Any]:
     total: dict[str, Any] = {"line": line.id, "name": name, "kind": line.kind,
                              "amount": format_money(line.amount)}
     if line.kind == "bids":
+        currency = line.amount.currency
         total["bids"] = [{"bid": award.bid.id, "recipient": str(award.bid.recipient),
-                          "requested": format_money(award.bid.amount),
+                          "requested": format_minor(award.requested_minor, currency),
                           "approved": award.bid.approved,
-                          "awarded": format_minor(award.awarded_minor, line.amount.currency),
+                          "awarded": format_minor(award.awarded_minor, currency),
                           "remainder_penny": award.remainder_penny} for award in line.bids]
     return total
 
