@@ -27,7 +27,7 @@ import operator
 from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 import attrs
 from moneyed import Money
@@ -40,6 +40,7 @@ __all__ = [
     "HELD",
     "Bid",
     "BidAward",
+    "BidAwards",
     "Bids",
     "Damping",
     "Fixed",
@@ -190,6 +191,46 @@ class BidAward:
 
 
 @attrs.frozen
+class BidAwards(Sequence[BidAward]):
+    """Every bid's award on a bids line, in bid order, kept in columns: a line of many bids
+    makes a :class:`BidAward` only when one is read.
+
+    Attributes:
+        bids: the bids, as listed.
+        requested_minor, awarded_minor: what each asked for and was given, in minor units.
+        quota_numerators, quota_denominator: each one's exact award in pounds.
+        lucky: the positions of the bids that received a leftover penny of the scaling.
+    """
+
+    bids: tuple[Bid, ...] = ()
+    requested_minor: tuple[int, ...] = ()
+    awarded_minor: tuple[int, ...] = ()
+    quota_numerators: tuple[int, ...] = ()
+    quota_denominator: int = 1
+    lucky: frozenset[int] = frozenset()
+
+    def award(self, index: int) -> BidAward:
+        """The award of the bid at ``index``."""
+        return BidAward(self.bids[index], self.awarded_minor[index],
+                        self.quota_numerators[index], self.quota_denominator,
+                        index in self.lucky, self.requested_minor[index])
+
+    @overload
+    def __getitem__(self, index: int) -> BidAward: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[BidAward, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> BidAward | tuple[BidAward, ...]:
+        if isinstance(index, slice):
+            return tuple(self.award(i) for i in range(len(self.bids))[index])
+        return self.award(range(len(self.bids))[index])
+
+    def __len__(self) -> int:
+        return len(self.bids)
+
+
+@attrs.frozen
 class LineExplanation:
     """Why a recipient got what it got from one line.
 
@@ -250,7 +291,7 @@ class LineResult:
     quota_numerators: tuple[int, ...] = ()
     quota_denominator: int = 1
     held: tuple[str | None, ...] = ()
-    bids: tuple[BidAward, ...] = ()
+    bids: BidAwards = BidAwards()
     weights: tuple[Weight, ...] = ()
 
     @property
@@ -377,7 +418,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
     numerators: tuple[int, ...] = ()
     denominator = 1
     held: tuple[str | None, ...] = ()
-    awards: tuple[BidAward, ...] = ()
+    awards = BidAwards()
     weights: tuple[Weight, ...] = ()
     lucky: set[int] = set()
     if isinstance(line, Fixed):
@@ -650,7 +691,7 @@ def _refuse_bids(line: Bids, asks: list[int]) -> None:
 
 
 def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[int, ...], int,
-                               tuple[BidAward, ...], list[int]]:
+                               BidAwards, list[int]]:
     """The approved bids' recipients (in order of their first bid), what each gets, which got
     a remainder penny, each one's exact award over ``denominator``, every bid's award, and
     what each recipient asked for in approved bids (minor units)."""
@@ -688,7 +729,6 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
         asked_by[at] += requested[position]
         if position in lucky_bids:
             lucky.add(at)
-    scale = denominator * unit
-    awards = tuple(BidAward(bid, awarded[i], bid_numerators[i], scale, i in lucky_bids, asks[i])
-                   for i, bid in enumerate(line.bids))
+    awards = BidAwards(line.bids, tuple(asks), tuple(awarded), tuple(bid_numerators),
+                       denominator * unit, frozenset(lucky_bids))
     return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards, asked_by

@@ -265,16 +265,21 @@ def _paradox(kind: str, before: Split, after: Split, recipient: str, **extra: ob
 def _rounding_losses(before: Split, after: Split) -> list[Paradox]:
     """Recipients whose amount fell while their exact share did not: only those whose amount
     fell (compared in pence, column by column) are looked at further."""
-    new_index = after.index
     old_amounts, new_amounts = before.amounts, after.amounts
+    if before.recipients == after.recipients:  # the usual case: the same recipients in order
+        fell = [(index, index) for index, (old, new) in enumerate(zip(
+            old_amounts, new_amounts, strict=True)) if new < old]
+    else:
+        new_index = after.index
+        fell = [(index, at) for index, at in enumerate(map(new_index.get, before.recipients))
+                if at is not None and new_amounts[at] < old_amounts[index]]
     old_quotas, new_quotas = before.quota_numerators, after.quota_numerators
     old_denominator, new_denominator = before.quota_denominator, after.quota_denominator
     alabama, population = [], []
-    for index, recipient in enumerate(before.recipients):
-        at = new_index.get(recipient)
-        if at is None or new_amounts[at] >= old_amounts[index] or (  # its exact share fell:
-                new_quotas[at] * old_denominator < old_quotas[index] * new_denominator):
-            continue
+    for index, at in fell:
+        if new_quotas[at] * old_denominator < old_quotas[index] * new_denominator:
+            continue  # its exact share fell too
+        recipient = before.recipients[index]
         old_share, new_share = before.weight_share(recipient), after.weight_share(recipient)
         if after.pot > before.pot and new_share >= old_share:
             alabama.append(_paradox("alabama", before, after, recipient))
@@ -284,6 +289,8 @@ def _rounding_losses(before: Split, after: Split) -> list[Paradox]:
 
 
 def _new_members(before: Split, after: Split) -> list[Paradox]:
+    if before.recipients == after.recipients:
+        return []
     old_index, new_index = before.index, after.index
     joined = tuple(r for r in after.recipients if r not in old_index)
     left = tuple(r for r in before.recipients if r not in new_index)
@@ -331,7 +338,7 @@ def line_split(line: allocations.LineResult, key: str, label: str) -> Split | No
     weights = line.weights or (1,) * len(line.recipients)
     split = Split(key, label, allocations.to_minor(line.amount), tuple(map(str, line.recipients)),
                   weights, numerators, denominator, line.minor_shares)
-    if len(split.index) == len(split.recipients):
+    if len(set(split.recipients)) == len(split.recipients):
         return split
     return Split.of_parts(key, label, split.pot, split.parts)  # a recipient listed twice
 

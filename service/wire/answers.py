@@ -279,12 +279,14 @@ def _line_total(line: allocations.LineResult, name: str) -> dict[str, Any]:
     total: dict[str, Any] = {"line": line.id, "name": name, "kind": line.kind,
                              "amount": format_money(line.amount)}
     if line.kind == "bids":
-        currency = line.amount.currency
-        total["bids"] = [{"bid": award.bid.id, "recipient": str(award.bid.recipient),
-                          "requested": format_minor(award.requested_minor, currency),
-                          "approved": award.bid.approved,
-                          "awarded": format_minor(award.awarded_minor, currency),
-                          "remainder_penny": award.remainder_penny} for award in line.bids]
+        currency, awards = line.amount.currency, line.bids  # read in columns
+        total["bids"] = [{"bid": bid.id, "recipient": str(bid.recipient),
+                          "requested": format_minor(requested, currency),
+                          "approved": bid.approved, "awarded": format_minor(awarded, currency),
+                          "remainder_penny": index in awards.lucky}
+                         for index, (bid, requested, awarded) in enumerate(zip(
+                             awards.bids, awards.requested_minor, awards.awarded_minor,
+                             strict=True))]
     return total
 
 
