@@ -585,9 +585,11 @@ def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[i
 
     This is the fixed point of "hold whoever crosses a bound at it and share what is freed or
     needed by weight among the rest, until stable". The sum ``f(lam)`` is piecewise linear and
-    non-decreasing in ``lam``; sweep its breakpoints (where a recipient leaves its lower bound or
-    reaches its upper one), sorted once, to find where it meets ``pot``: ``O(n log n)``, in
-    integers. Returns each quota's numerator over a common denominator, and what held it.
+    non-decreasing in ``lam``: a few rounds of holding and sharing usually settle on where it
+    meets ``pot`` (:func:`_settled`, ``O(n)`` a round); otherwise sweep its breakpoints (where
+    a recipient leaves its lower bound or reaches its upper one), sorted once (:func:`_swept`,
+    ``O(n log n)``). In integers. Returns each quota's numerator over a common denominator,
+    and what held it.
     """
     count = len(weights)
     unbounded = any(w > 0 and h is None for w, h in zip(weights, highs, strict=True))
@@ -596,6 +598,63 @@ def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[i
                    for w, lo, h in zip(weights, lows, highs, strict=True)]
         if sum(ceiling) <= pot:
             return ceiling, 1, [high_by[i] if w > 0 else low_by[i] for i, w in enumerate(weights)]
+    lam = _settled(pot, weights, lows, highs)
+    if lam is None:
+        lam = _swept(pot, weights, lows, highs)
+    top, denominator = lam.numerator, lam.denominator
+    numerators: list[int] = [0] * count
+    held: list[str | None] = [None] * count
+    for index, weight in enumerate(weights):
+        share = top * weight
+        lo, hi = lows[index], highs[index]
+        if share < lo * denominator:
+            numerators[index], held[index] = lo * denominator, low_by[index]
+        elif hi is not None and share > hi * denominator:
+            numerators[index], held[index] = hi * denominator, high_by[index]
+        else:
+            numerators[index] = share
+    return numerators, denominator, held
+
+
+def _settled(pot: int, weights: list[int], lows: list[int], highs: list[int | None]
+             ) -> Fraction | None:
+    """``lam`` found by holding whoever crosses a bound and sharing the rest by weight, a few
+    rounds, in integers; ``None`` unless it settles where the sweep of :func:`_swept` would.
+
+    ``lam`` has settled when holding at their bounds those it puts outside them gives ``lam``
+    back: then ``f(lam) == pot``. If some recipient is also free just below ``lam`` (strictly
+    above its lower bound), ``f`` rises there, so ``lam`` is the one point the sweep finds.
+    Usually a few rounds (floors and caps hold few recipients), without sorting.
+    """
+    lam = Fraction(pot, sum(weights))
+    for _ in range(_ROUNDS):
+        top, denominator = lam.numerator, lam.denominator
+        held_sum = free_weight = 0
+        rising = False
+        for weight, lo, hi in zip(weights, lows, highs, strict=True):
+            share = top * weight
+            if share < lo * denominator:
+                held_sum += lo
+            elif hi is not None and share > hi * denominator:
+                held_sum += hi
+            else:
+                free_weight += weight
+                rising = rising or share > lo * denominator
+        if not free_weight:
+            return None
+        again = Fraction(pot - held_sum, free_weight)
+        if again == lam:
+            return lam if rising else None
+        lam = again
+    return None
+
+
+#: How many rounds :func:`_settled` tries before sweeping.
+_ROUNDS = 4
+
+
+def _swept(pot: int, weights: list[int], lows: list[int], highs: list[int | None]) -> Fraction:
+    """``lam`` where ``f`` meets ``pot``, by sweeping the sorted breakpoints."""
     # Breakpoints bound / weight: a recipient leaves its lower bound (+1) or reaches its upper
     # bound (-1). Sorted by their correctly rounded float (monotonic, so only runs of equal
     # floats can be out of exact order), then each such run sorted exactly.
@@ -623,19 +682,7 @@ def _clamped_quotas(pot: int, weights: list[int], lows: list[int], highs: list[i
             slope -= weight
     if lam is None:
         lam = Fraction(pot - held_sum, slope)
-    top, denominator = lam.numerator, lam.denominator
-    numerators: list[int] = [0] * count
-    held: list[str | None] = [None] * count
-    for index, weight in enumerate(weights):
-        share = top * weight
-        lo, hi = lows[index], highs[index]
-        if share < lo * denominator:
-            numerators[index], held[index] = lo * denominator, low_by[index]
-        elif hi is not None and share > hi * denominator:
-            numerators[index], held[index] = hi * denominator, high_by[index]
-        else:
-            numerators[index] = share
-    return numerators, denominator, held
+    return lam
 
 
 #: An event's float key (C-level: the sort calls it once per event).

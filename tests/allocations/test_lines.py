@@ -20,6 +20,7 @@ from allocations import (
     parse_money,
     to_minor,
 )
+from allocations import lines as fund_lines
 
 CSPS = [f"csp-{n}" for n in range(8)]
 
@@ -170,3 +171,28 @@ def test_allocated_plus_unallocated_is_total(total: int, specs: list[tuple[str, 
     assert sum(to_minor(v) for v in result.recipients.values()) == to_minor(result.allocated)
     for line in result.lines:
         assert sum(line.minor_shares) == to_minor(line.amount)
+
+
+@st.composite
+def bounded_recipients(draw: st.DrawFn) -> tuple[int, list[int], list[int], list[int | None]]:
+    """A pot and, per recipient, a weight and bounds: small numbers, so ties and quotas that
+    land exactly on a bound are common."""
+    count = draw(st.integers(1, 8))
+    weights = draw(st.lists(st.integers(0, 6), min_size=count, max_size=count))
+    assume(any(weights))
+    lows = draw(st.lists(st.integers(0, 20), min_size=count, max_size=count))
+    highs = [None if extra is None else low + extra for low, extra in zip(lows, draw(
+        st.lists(st.none() | st.integers(0, 20), min_size=count, max_size=count)), strict=True)]
+    pot = sum(lows) + draw(st.integers(0, 120))
+    return pot, weights, lows, highs
+
+
+@given(bounded_recipients())
+def test_settling_finds_the_point_the_sweep_finds(
+        case: tuple[int, list[int], list[int], list[int | None]]) -> None:
+    """Holding whoever crosses a bound, round after round, answers only where it meets the
+    sweep of the sorted breakpoints (the quotas, and what held each, are then the same)."""
+    pot, weights, lows, highs = case
+    settled = fund_lines._settled(pot, weights, lows, highs)
+    if settled is not None:
+        assert settled == fund_lines._swept(pot, weights, lows, highs)
