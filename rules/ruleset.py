@@ -132,7 +132,7 @@ class Ruleset:
 
     def name_of(self, body_id: str) -> str:
         """Return the display name of an organisation, CSP or district id (the id if unknown)."""
-        for table in (self.organisations, self.csps, self.districts):
-            if body_id in table:
-                return table[body_id].name
-        return body_id
+        body: Organisation | Csp | District | None = (
+            self.organisations.get(body_id) or self.csps.get(body_id)
+            or self.districts.get(body_id))
+        return body.name if body is not None else body_id

@@ -177,6 +177,7 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
     previous = _awarded(result.followed.result) if result.followed is not None else None
     names = {line.id: line.name for line in result.fund.lines}
     name_of = ruleset.name_of
+    stages, schedules = result.fund.stages, result.schedules
     recipients = []
     for key, (amount, rows) in explained.items():
         recipient = str(key)
@@ -186,8 +187,8 @@ def fund_allocation_body(ruleset: rules.Ruleset, result: rules.FundAllocation
         if previous is not None:
             before = previous.get(recipient)
             row["previous"] = format_minor(before, currency) if before is not None else None
-        if result.fund.stages:
-            row["stages"] = [_stage(stage) for stage in result.schedules.get(recipient, ())]
+        if stages:
+            row["stages"] = [_stage(stage) for stage in schedules.get(recipient, ())]
         recipients.append(row)
     body: dict[str, Any] = {
         "fund": result.fund.id, "name": result.fund.name, "year": result.fund.year,
@@ -232,17 +233,22 @@ def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[A
     for index, (recipient, share, numerator, bound) in enumerate(zip(
             line.recipients, line.minor_shares, numerators, held, strict=True)):
         penny = index in lucky
-        key = share if by_share else None if bound is None else (share, numerator, bound, penny)
-        row = None if key is None else written.get(key)
-        if row is None:
-            floored, capped, damped = _HELD[bound]
-            row = {
-                "line": line_id, "amount": format_minor(share, currency),
-                "fraction": _ratio(numerator, denominator) if line_minor else None,
-                "floored": floored, "capped": capped, "damped": damped,
-                "remainder_penny": penny, "held": bound}
-            if key is not None:
-                written[key] = row
+        row: dict[str, Any] | None
+        if bound is None and not by_share:  # a free share on a proportional or bids line
+            row = {"line": line_id, "amount": format_minor(share, currency),
+                   "fraction": _ratio(numerator, denominator) if line_minor else None,
+                   "floored": False, "capped": False, "damped": False,
+                   "remainder_penny": penny, "held": None}
+        else:
+            key = share if by_share else (share, numerator, bound, penny)
+            row = written.get(key)
+            if row is None:
+                floored, capped, damped = _HELD[bound]
+                row = written[key] = {
+                    "line": line_id, "amount": format_minor(share, currency),
+                    "fraction": _ratio(numerator, denominator) if line_minor else None,
+                    "floored": floored, "capped": capped, "damped": damped,
+                    "remainder_penny": penny, "held": bound}
         entry = explained.get(recipient)
         if entry is None:
             explained[recipient] = [share, [row]]
@@ -254,10 +260,10 @@ def _explain_line(line: allocations.LineResult, explained: dict[Hashable, list[A
 def _awarded(lines: allocations.LinesAllocation) -> dict[str, int]:
     """Recipient -> its total over every line in minor units (as :attr:`awards`)."""
     found: dict[str, int] = {}
+    get = found.get
     for line in lines.lines:
-        for recipient, share in zip(line.recipients, line.minor_shares, strict=True):
-            key = str(recipient)
-            found[key] = found.get(key, 0) + share
+        for recipient, share in zip(map(str, line.recipients), line.minor_shares, strict=True):
+            found[recipient] = get(recipient, 0) + share
     return found
 
 
