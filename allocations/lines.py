@@ -34,7 +34,7 @@ from moneyed import Money
 
 from allocations.exceptions import AllocationError, InvalidLine, LineError, OverAllocation
 from allocations.money import MinorAmounts, format_money, from_minor, minor_units, to_minor
-from allocations.split import Weight, hamilton, normalise_weights
+from allocations.split import Weight, hamilton, integer_weights
 
 __all__ = [
     "HELD",
@@ -430,8 +430,7 @@ def _apply(line: Line, remaining: int, default: tuple[Hashable, ...], total: Mon
     elif isinstance(line, Proportional):
         _line_amount(line)
         recipients = _line_recipients(line, default)
-        shares, lucky, numerators, denominator, held = _proportional(line, recipients)
-        weights = tuple(line.weights[r] for r in recipients)
+        shares, lucky, numerators, denominator, held, weights = _proportional(line, recipients)
     elif isinstance(line, Passport):
         recipients, shares = _passport(line)
     else:
@@ -481,14 +480,18 @@ _Bounds = tuple[list[int], list[str | None], list[int | None], list[str | None]]
 
 
 def _proportional(line: Proportional, recipients: tuple[Hashable, ...]) -> tuple[
-        list[int], set[int], tuple[int, ...], int, tuple[str | None, ...]]:
+        list[int], set[int], tuple[int, ...], int, tuple[str | None, ...], tuple[Weight, ...]]:
+    """Each recipient's share, who got a remainder penny, the exact quotas (numerators over a
+    denominator), what held each, and each one's weight as given."""
     weights_of = line.weights
-    missing = next((r for r in recipients if r not in weights_of), None)
-    if missing is not None:
-        raise InvalidLine(f"line '{line.id}' has no weight for {missing!r}")
-    members = set(recipients)
-    extra = next((r for r in weights_of if r not in members), None)
-    if extra is not None:
+    try:
+        given = tuple([weights_of[r] for r in recipients])
+    except KeyError:
+        missing = next(r for r in recipients if r not in weights_of)
+        raise InvalidLine(f"line '{line.id}' has no weight for {missing!r}") from None
+    if len(weights_of) != len(recipients):  # (the recipients are listed once each)
+        members = set(recipients)
+        extra = next(r for r in weights_of if r not in members)
         raise InvalidLine(
             f"line '{line.id}' has a weight for {extra!r}, not one of its recipients")
     pot = to_minor(line.amount)
@@ -505,14 +508,14 @@ def _proportional(line: Proportional, recipients: tuple[Hashable, ...]) -> tuple
     lows, low_by, highs, high_by = _bounds(line, recipients, low, high)
     count = len(recipients)
     if pot == 0:
-        return [0] * count, set(), (0,) * count, 1, (None,) * count
+        return [0] * count, set(), (0,) * count, 1, (None,) * count, given
     try:
-        _, weights = normalise_weights({r: weights_of[r] for r in recipients})
+        weights = integer_weights(recipients, given)
     except AllocationError as error:
         raise InvalidLine(f"line '{line.id}': {error}") from error
     numerators, denominator, held = _clamped_quotas(pot, weights, lows, highs, low_by, high_by)
     shares, lucky = hamilton(sum(numerators) // denominator, numerators, denominator)
-    return shares, lucky, tuple(numerators), denominator, tuple(held)
+    return shares, lucky, tuple(numerators), denominator, tuple(held), given
 
 
 def _percent(line: Proportional, name: str, value: Weight | None) -> Fraction | None:

@@ -31,6 +31,7 @@ __all__ = [
     "Increment",
     "Weight",
     "hamilton",
+    "integer_weights",
     "normalise_weights",
     "split_by_weight",
     "split_evenly",
@@ -74,7 +75,16 @@ def normalise_weights(weights: Mapping[P, Weight]) -> tuple[tuple[P, ...], list[
     parties = tuple(weights)
     if not parties:
         raise InvalidParties("no parties to split between")
-    values = list(weights.values())
+    return parties, integer_weights(parties, list(weights.values()))
+
+
+def integer_weights(parties: Sequence[Hashable], values: Sequence[object]) -> list[int]:
+    """Check ``values`` (the weights of ``parties``, in order: at least one) and scale them to
+    the smallest equivalent integers.
+
+    Raises:
+        InvalidWeights: if a weight is a float, negative, not finite, or every weight is zero.
+    """
     integers: list[int] = []  # in one pass: whole weights (ints, whole fractions)
     whole = True
     for value in values:
@@ -95,7 +105,7 @@ def normalise_weights(weights: Mapping[P, Weight]) -> tuple[tuple[P, ...], list[
         integers = [int(f * scale) for f in fractions]
     if not any(integers):
         raise InvalidWeights("every weight is zero; at least one party must have a positive weight")
-    return parties, integers
+    return integers
 
 
 def hamilton(total: int, numerators: Sequence[int], denominator: int) -> tuple[list[int], set[int]]:

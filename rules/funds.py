@@ -284,7 +284,8 @@ class _Allocator:
             named = self.ruleset.weight_set(line.weights, field=f"{field}.weights").values
             weights = stand_ins.weights(named, f"{field}.weights")
             wanted = set(recipients if recipients is not None else fund_recipients)
-            weights = {r: w for r, w in weights.items() if r in wanted}
+            if weights.keys() != wanted:  # (usually the set weighs just the recipients)
+                weights = {r: w for r, w in weights.items() if r in wanted}
         else:
             weights = stand_ins.weights(line.weights, f"{field}.weights")
         damping = None
@@ -409,8 +410,9 @@ class _Recipients:
 
     def weights(self, weights: Mapping[str, Fraction], field: str) -> dict[str, Fraction]:
         combined: dict[str, Fraction] = {}
+        known = self.known
         for recipient, weight in weights.items():
-            stand_ins = self.known.get(recipient)
+            stand_ins = known.get(recipient)
             if stand_ins is None:
                 stand_ins = self.resolve(recipient, f"{field}.{recipient}")
             if len(stand_ins) == 1 and stand_ins[0] not in combined:  # the usual case
