@@ -758,19 +758,38 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
     else:
         bid_numerators, denominator = [r * pot for r in requested], asked
         awarded, lucky_bids = hamilton(pot, bid_numerators, asked)
+    approved = [position for position, bid in enumerate(line.bids) if bid.approved]
+    recipients = [line.bids[position].recipient for position in approved]
+    if len(set(recipients)) == len(recipients):  # the usual case: one approved bid each
+        shares = [awarded[position] for position in approved]
+        numerators = [bid_numerators[position] for position in approved]
+        asked_by = [requested[position] for position in approved]
+        lucky = {at for at, position in enumerate(approved) if position in lucky_bids}
+    else:
+        recipients, shares, lucky, numerators, asked_by = _by_recipient(
+            line.bids, approved, awarded, lucky_bids, bid_numerators, requested)
+    awards = BidAwards(line.bids, tuple(asks), tuple(awarded), tuple(bid_numerators),
+                       denominator * unit, frozenset(lucky_bids))
+    return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards, asked_by
+
+
+def _by_recipient(bids: tuple[Bid, ...], approved: list[int], awarded: list[int],
+                  lucky_bids: set[int], bid_numerators: list[int], requested: list[int]
+                  ) -> tuple[list[Hashable], list[int], set[int], list[int], list[int]]:
+    """The approved bids added up per recipient (in order of its first bid): what each gets,
+    which got a remainder penny, the numerators of its exact award, what it asked for."""
     index_of: dict[Hashable, int] = {}
     recipients: list[Hashable] = []
     shares: list[int] = []
     numerators: list[int] = []
     asked_by: list[int] = []
     lucky: set[int] = set()
-    for position, bid in enumerate(line.bids):
-        if not bid.approved:
-            continue
-        at = index_of.get(bid.recipient)
+    for position in approved:
+        recipient = bids[position].recipient
+        at = index_of.get(recipient)
         if at is None:
-            at = index_of[bid.recipient] = len(recipients)
-            recipients.append(bid.recipient)
+            at = index_of[recipient] = len(recipients)
+            recipients.append(recipient)
             shares.append(0)
             numerators.append(0)
             asked_by.append(0)
@@ -779,6 +798,4 @@ def _bids(line: Bids) -> tuple[tuple[Hashable, ...], list[int], set[int], tuple[
         asked_by[at] += requested[position]
         if position in lucky_bids:
             lucky.add(at)
-    awards = BidAwards(line.bids, tuple(asks), tuple(awarded), tuple(bid_numerators),
-                       denominator * unit, frozenset(lucky_bids))
-    return tuple(recipients), shares, lucky, tuple(numerators), denominator, awards, asked_by
+    return recipients, shares, lucky, numerators, asked_by
