@@ -548,8 +548,10 @@ def _bounds(line: Proportional, recipients: tuple[Hashable, ...], floor: int, ca
     decrease = _percent(line, "max_decrease", damping.max_decrease)
     increase = _percent(line, "max_increase", damping.max_increase)
     # least = ceil(before * (100 - decrease) / 100), most = floor(before * (100 + increase) / 100)
-    keep = None if decrease is None else _HUNDRED - decrease
-    grow = None if increase is None else _HUNDRED + increase
+    keep = None if decrease is None else (_HUNDRED - decrease) / 100
+    grow = None if increase is None else (_HUNDRED + increase) / 100
+    keep_top, keep_bottom = (0, 1) if keep is None else (keep.numerator, keep.denominator)
+    grow_top, grow_bottom = (0, 1) if grow is None else (grow.numerator, grow.denominator)
     previous = _minor_amounts(damping.previous)
     for index, recipient in enumerate(recipients):
         before = previous.get(recipient, 0)
@@ -558,11 +560,11 @@ def _bounds(line: Proportional, recipients: tuple[Hashable, ...], floor: int, ca
                               "negative")
         if before:
             if keep is not None:
-                least = -(-before * keep.numerator // (100 * keep.denominator))
+                least = -(-before * keep_top // keep_bottom)
                 if least > lows[index]:
                     lows[index], low_by[index] = least, "max-decrease"
             if grow is not None:
-                most = before * grow.numerator // (100 * grow.denominator)
+                most = before * grow_top // grow_bottom
                 if cap is None or most < cap:
                     highs[index], high_by[index] = most, "max-increase"
         high_now = highs[index]

@@ -351,6 +351,7 @@ class _Recipients:
         self.ruleset = ruleset
         self.start = start
         self.known: dict[str, tuple[str, ...]] = {}  # each recipient resolved once per fund
+        self.themselves: set[str] = set()  # the recipients known to stand for themselves
 
     def resolve(self, recipient: str, field: str) -> tuple[str, ...]:
         found = self.known.get(recipient)
@@ -360,6 +361,8 @@ class _Recipients:
             known = list(self.ruleset.csps) + list(self.ruleset.organisations)
             raise UnknownId("recipient", recipient, known, field=field)
         found = self.known[recipient] = self.ruleset.successors_on(recipient, self.start)
+        if found == (recipient,):
+            self.themselves.add(recipient)
         return found
 
     def resolve_all(self, listed: tuple[str, ...], field: str) -> tuple[str, ...]:
@@ -372,6 +375,7 @@ class _Recipients:
                 body = organisations.get(recipient) or csps.get(recipient)
                 if body is not None and body.active_on(start):  # the usual case: itself
                     stand_ins = known[recipient] = (recipient,)
+                    self.themselves.add(recipient)
                 else:
                     stand_ins = self.resolve(recipient, f"{field}.{index}")
             for stand_in in stand_ins:
@@ -396,6 +400,10 @@ class _Recipients:
     def carried(self, line: allocations.LineResult, fund_id: str, field: str
                 ) -> allocations.MinorAmounts:
         """An earlier fund's line, each recipient's amount credited to who stands for it now."""
+        currency = line.amount.currency
+        if self.themselves.issuperset(line.recipients):  # the usual case: each is still itself
+            return allocations.MinorAmounts(dict(zip(line.recipients, line.minor_shares,
+                                                     strict=True)), currency)
         carried: dict[Hashable, int] = {}
         for recipient, minor in zip(line.recipients, line.minor_shares, strict=True):
             now = self.resolved_one(str(recipient))  # the usual case: resolved already
@@ -406,7 +414,7 @@ class _Recipients:
                     raise NotCovered(f"from fund {fund_id!r}: {error.message}",
                                      field=field) from None
             carried[now] = carried.get(now, 0) + minor
-        return allocations.MinorAmounts(carried, line.amount.currency)
+        return allocations.MinorAmounts(carried, currency)
 
     def weights(self, weights: Mapping[str, Fraction], field: str) -> dict[str, Fraction]:
         combined: dict[str, Fraction] = {}
