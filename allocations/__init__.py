@@ -50,9 +50,11 @@ from allocations.split import (
     Explanation,
     Increment,
     Weight,
+    normalise_weights,
     split_by_weight,
     split_evenly,
     split_increment,
+    split_minor,
 )
 from allocations.stages import Stage, StageAmount, check_stages, split_stages
 
@@ -95,10 +97,12 @@ __all__ = [
     "format_minor",
     "format_money",
     "from_minor",
+    "normalise_weights",
     "parse_money",
     "split_by_weight",
     "split_evenly",
     "split_increment",
+    "split_minor",
     "split_stages",
     "to_minor",
     "zero",

@@ -36,6 +36,7 @@ __all__ = [
     "split_by_weight",
     "split_evenly",
     "split_increment",
+    "split_minor",
 ]
 
 Weight = int | Decimal | Fraction
@@ -312,6 +313,26 @@ def _reasons(weights: tuple[int, ...], residue: int) -> tuple[tuple[Fraction, bo
                                  _reason(weight, key[1], total_weight, residue, len(lucky)))
         explained.append(known)
     return tuple(explained)
+
+
+#: Why a party got its share: its weight over the sum of the weights, whether it received a
+#: leftover minor unit, and the sentence a finance officer can quote (see :class:`Explanation`).
+Reason = tuple[Fraction, bool, str]
+
+
+def split_minor(total: int, weights: tuple[int, ...]) -> tuple[list[int], tuple[Reason, ...]]:
+    """Split ``total`` minor units by ``weights`` (integers >= 0, not all zero, as
+    :func:`normalise_weights` makes them): each party's share and why.
+
+    The same shares and reasons as :func:`split_by_weight` and
+    :meth:`Allocation.explanations`, without making a money value or an explanation object
+    per party (the reasons depend on the total only through its residue modulo the sum of the
+    weights, and are built once per shape). The shares sum to ``total``.
+    """
+    denominator = sum(weights)
+    magnitude = abs(total)
+    shares, _ = hamilton(total, [magnitude * weight for weight in weights], denominator)
+    return shares, _reasons(weights, magnitude % denominator)
 
 
 def split_by_weight(total: Money | str | Decimal, weights: Mapping[P, Weight]) -> Allocation:

@@ -8,6 +8,7 @@ every partner's share is within a penny of every other's.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -16,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from moneyed import Money
+from moneyed import Currency, Money
 
 import allocations
 from rules.arrangements import Arrangement, Contribution
@@ -28,6 +29,7 @@ __all__ = [
     "Apportionment",
     "Cost",
     "DhrRequest",
+    "Part",
     "ResolvedSplit",
     "Share",
     "apportion",
@@ -80,14 +82,42 @@ class Share:
 
 
 @attrs.frozen
+class Part:
+    """A :class:`Share` before it is money: its amount in minor units (pence) of the costs'
+    currency."""
+
+    organisation: str
+    role: str
+    minor: int
+    fraction: Fraction | None
+    remainder_penny: bool
+    reason: str
+
+    def share(self, currency: Currency) -> Share:
+        """This part as a share, its amount money of ``currency``."""
+        return Share(self.organisation, self.role, allocations.from_minor(self.minor, currency),
+                     self.fraction, self.remainder_penny, self.reason)
+
+
+@attrs.frozen
 class Apportionment:
-    """The split of a request's costs; ``sum(share.amount) == total`` by construction."""
+    """The split of a request's costs; ``sum(share.amount) == total`` by construction.
+
+    ``parts`` are the shares in minor units (what an answer needs); ``shares`` the same as
+    money, made when asked for.
+    """
 
     request: DhrRequest
     arrangement: Arrangement
     governing_date: date
     total: Money
-    shares: tuple[Share, ...]
+    parts: tuple[Part, ...]
+
+    @functools.cached_property
+    def shares(self) -> tuple[Share, ...]:
+        """Each payer's share as money, in the order of :attr:`parts`."""
+        currency = self.total.currency
+        return tuple(part.share(currency) for part in self.parts)
 
 
 def governing_date(arrangement: Arrangement, request: DhrRequest) -> date:
@@ -162,15 +192,31 @@ class ResolvedSplit:
         """Split ``costs``: contributions first (a percent of an item, half-up to the penny,
         capped), then the rest by weight, leftover pennies to the largest remainders, ties to
         the partner listed first. The shares sum to the costs' total."""
-        total = sum((cost.amount for cost in costs), allocations.zero())
-        shares = _contributions(self.contributions, costs)
-        pool = total - sum((share.amount for share in shares), allocations.zero())
-        weights = {partner.organisation: partner.weight for partner in self.partners}
-        split = allocations.split_by_weight(pool, weights)
-        for partner, explained in zip(self.partners, split.explanations(), strict=True):
-            shares.append(Share(partner.organisation, partner.role, explained.share,
-                                explained.fraction, explained.remainder_penny, explained.reason))
-        return tuple(shares)
+        currency = _currency(costs)
+        return tuple(part.share(currency) for part in self.parts(costs))
+
+    def parts(self, costs: Sequence[Cost]) -> tuple[Part, ...]:
+        """:meth:`shares` in minor units: the same split, no money value made per partner."""
+        total = sum(allocations.to_minor(cost.amount) for cost in costs)
+        parts = [Part(share.organisation, share.role, allocations.to_minor(share.amount),
+                      None, False, share.reason)
+                 for share in _contributions(self.contributions, costs)]
+        pool = total - sum(part.minor for part in parts)
+        if not self.partners:
+            raise allocations.InvalidParties("no parties to split between")
+        minor, reasons = allocations.split_minor(pool, self._weights)
+        for partner, amount, (fraction, lucky, reason) in zip(self.partners, minor, reasons,
+                                                               strict=True):
+            parts.append(Part(partner.organisation, partner.role, amount, fraction, lucky,
+                              reason))
+        return tuple(parts)
+
+    @functools.cached_property
+    def _weights(self) -> tuple[int, ...]:
+        """The partners' weights scaled to the smallest equivalent integers (checked)."""
+        _, weights = allocations.normalise_weights(
+            {partner.organisation: partner.weight for partner in self.partners})
+        return tuple(weights)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (weights and percents as exact strings, money as pence strings)."""
@@ -227,9 +273,19 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     if not request.costs:
         raise RequestInvalid("no costs given", field="costs")
     arrangement, split = resolve_split(ruleset, request)
-    total = sum((cost.amount for cost in request.costs), allocations.zero())
-    return Apportionment(request, arrangement, split.governing_date, total,
-                         split.shares(request.costs))
+    total = allocations.from_minor(sum(allocations.to_minor(cost.amount)
+                                       for cost in request.costs), _currency(request.costs))
+    parts = split.parts(request.costs)
+    return Apportionment(request, arrangement, split.governing_date, total, parts)
+
+
+def _currency(costs: Sequence[Cost]) -> Currency:
+    """The costs' currency (all must share it; GBP when there are none)."""
+    currencies = {cost.amount.currency for cost in costs}
+    if len(currencies) > 1:
+        raise RequestInvalid("costs are in more than one currency: "
+                             f"{', '.join(sorted(c.code for c in currencies))}", field="costs")
+    return currencies.pop() if currencies else allocations.GBP
 
 
 def _contributions(contributions: Sequence[Contribution], costs: Sequence[Cost]) -> list[Share]:

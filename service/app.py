@@ -21,6 +21,7 @@ import rules
 from service import api, pages
 from service.grants.opendata import check_prefix
 from service.http import converters, hardening, observability, problems
+from service.http.application import Application
 from service.http.blueprint import Api
 from service.http.bodies import MAX_BODY_BYTES, OrjsonProvider
 from service.http.context import current_ruleset
@@ -53,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None, ruleset: str | None = None)
     Raises:
         RulesetInvalid: if the ruleset file is invalid (every problem listed).
     """
-    app = Flask(__name__)
+    app = Application(__name__)
     app.json = OrjsonProvider(app)
     app.config.update(
         API_TITLE="apportion",

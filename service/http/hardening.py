@@ -11,7 +11,9 @@
   origin (inline ``<style>``/``<script>`` blocks the app itself wrote are allowed by hash;
   the web app's pages set their own, with a nonce),
   ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, and ``Cache-Control:
-  no-store`` on everything but static assets.
+  no-store`` on everything but static assets. They and the request id are added by
+  :class:`SecureAnswers` (WSGI middleware) to the answer's header list as it starts: every
+  answer, refusals made before the app runs included, in one pass over its headers.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,7 +33,7 @@ from flask import Flask
 
 from service.http.problems import Rejected, problem
 
-__all__ = ["BodyBuffer", "install", "request_id"]
+__all__ = ["BodyBuffer", "SecureAnswers", "install", "request_id"]
 
 #: An ``X-Request-Id`` we accept from a client or proxy; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
@@ -48,6 +50,31 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 #: Where :class:`BodyBuffer` leaves the whole body (bytes) in the WSGI environ.
 BODY_KEY = "apportion.body"
+#: Where :class:`SecureAnswers` leaves the request's id in the WSGI environ.
+REQUEST_ID_KEY = "apportion.request_id"
+
+
+class SecureAnswers:
+    """WSGI middleware: gives each request its id (``X-Request-Id`` when it is a sane token,
+    else a new random one) and adds the security headers and the id to every answer's header
+    list as the answer starts (see :func:`secured_headers`)."""
+
+    def __init__(self, app: WsgiApp):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        identity = given if REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+        environ[REQUEST_ID_KEY] = identity
+        cacheable = environ.get("PATH_INFO", "").startswith(_CACHEABLE)
+
+        def secured_start(status: str, headers: list[tuple[str, str]],
+                          exc_info: Any = None) -> Any:
+            return start_response(status, secured_headers(headers, identity, cacheable),
+                                  exc_info)
+
+        return self.app(environ, secured_start)
 
 
 class BodyBuffer:
@@ -136,27 +163,24 @@ def _refuse(environ: dict[str, Any], start_response: StartResponse, status: int,
     titles = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}
     response = problem(status, titles[status], detail)
     response.headers["Connection"] = "close"
-    given = environ.get("HTTP_X_REQUEST_ID", "")
-    response.headers["X-Request-Id"] = (given if REQUEST_ID.fullmatch(given)
-                                        else uuid.uuid4().hex)
-    _secure(response)
     result: Iterable[bytes] = response(environ, start_response)
     return result
 
 
 def request_id() -> str:
     """This request's id (given by the client or proxy, or made here)."""
-    return str(flask.g.get("request_id", ""))
+    return str(flask.request.environ.get(REQUEST_ID_KEY, ""))
 
 
 def _check_request() -> None:
-    given = flask.request.headers.get("X-Request-Id", "")
-    flask.g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-    for name, value in flask.request.args.items(multi=True):
-        if _CONTROL.search(name) or _CONTROL.search(value):
-            raise Rejected(400, f"query parameter {name!r} holds a control character",
-                           {name: ["control characters are not accepted"]})
-    key = flask.request.headers.get("Idempotency-Key")
+    request = flask.request._get_current_object()  # type: ignore[attr-defined]
+    environ = request.environ
+    if environ.get("QUERY_STRING"):
+        for name, value in request.args.items(multi=True):
+            if _CONTROL.search(name) or _CONTROL.search(value):
+                raise Rejected(400, f"query parameter {name!r} holds a control character",
+                               {name: ["control characters are not accepted"]})
+    key = environ.get("HTTP_IDEMPOTENCY_KEY")
     if key is not None and not HEADER_TOKEN.fullmatch(key):
         raise Rejected(422, "Idempotency-Key must be 1 to 200 visible ASCII characters",
                        {"Idempotency-Key": ["1 to 200 visible ASCII characters"]})
@@ -185,41 +209,57 @@ def _policy_for(response: flask.Response) -> str:
     return _policy(hashes)
 
 
-#: Headers every answer carries, whatever set before: (name, value).
-_ALWAYS = (("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"))
+#: Headers every answer carries, whatever was set before: (name, value).
+_ALWAYS = [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
+_REPLACED = frozenset(name.lower() for name, _ in _ALWAYS)
+_REPLACED_UNLESS_CACHEABLE = _REPLACED | {"cache-control"}
 
 
-def _secure(response: flask.Response, cacheable: bool = False) -> None:
-    """The security headers (DESIGN.md §7). A policy already set (the web app's pages: own
-    origin, with a per-request nonce) and a referrer policy already set stay. Headers are added
-    in one pass over what the answer holds (this runs on every request)."""
-    headers = response.headers
-    present = {name.lower() for name, _ in headers}
-    for name, value in _ALWAYS:
-        if name.lower() in present:
-            headers.set(name, value)
-        else:
-            headers.add(name, value)
-    if "referrer-policy" not in present:
-        headers.add("Referrer-Policy", "same-origin")
-    if "content-security-policy" not in present:
-        headers.add("Content-Security-Policy", _policy_for(response))
+def secured_headers(headers: list[tuple[str, str]], identity: str, cacheable: bool = False
+                    ) -> list[tuple[str, str]]:
+    """An answer's headers with the security headers (DESIGN.md §7) and ``X-Request-Id``.
+
+    ``X-Frame-Options``, ``X-Content-Type-Options`` and (unless ``cacheable``)
+    ``Cache-Control: no-store`` replace any value set before; a policy already set (the web
+    app's pages: own origin, with a per-request nonce; the API's documentation: its inline
+    code by hash) and a referrer policy already set stay, else the strict ones are added.
+    """
+    replaced = _REPLACED if cacheable else _REPLACED_UNLESS_CACHEABLE
+    secured = []
+    policy = referrer = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in replaced:
+            continue
+        if lowered == "content-security-policy":
+            policy = True
+        elif lowered == "referrer-policy":
+            referrer = True
+        secured.append((name, value))
+    secured += _ALWAYS
+    if not referrer:
+        secured.append(("Referrer-Policy", "same-origin"))
+    if not policy:
+        secured.append(("Content-Security-Policy", _STRICT_POLICY))
     if not cacheable:
-        if "cache-control" in present:
-            headers.set("Cache-Control", "no-store")
-        else:
-            headers.add("Cache-Control", "no-store")
+        secured.append(("Cache-Control", "no-store"))
+    secured.append(("X-Request-Id", identity))
+    return secured
 
 
-def _finish(response: flask.Response) -> flask.Response:
-    request = flask.request._get_current_object()  # type: ignore[attr-defined]
-    _secure(response, cacheable=request.path.startswith(_CACHEABLE))
-    response.headers.add("X-Request-Id", request_id())
+def _inline_policy(response: flask.Response) -> flask.Response:
+    """An HTML answer with no policy of its own (the API's documentation page) may also run
+    the inline styles and scripts it carries, named by their hashes."""
+    if (response.mimetype == "text/html" and not response.direct_passthrough
+            and "Content-Security-Policy" not in response.headers):
+        response.headers["Content-Security-Policy"] = _policy_for(response)
     return response
 
 
 def install(app: Flask, limit: int, timeout: float) -> None:
-    """Wrap ``app`` with :class:`BodyBuffer` and register the request hooks (first)."""
-    app.wsgi_app = BodyBuffer(app.wsgi_app, limit, timeout)  # type: ignore[method-assign]
+    """Wrap ``app`` with :class:`SecureAnswers` around :class:`BodyBuffer` and register the
+    request check (first) and the inline-code policy of HTML answers."""
+    app.wsgi_app = SecureAnswers(  # type: ignore[method-assign]
+        BodyBuffer(app.wsgi_app, limit, timeout))
     app.before_request_funcs.setdefault(None, []).insert(0, _check_request)
-    app.after_request(_finish)
+    app.after_request(_inline_policy)

@@ -89,28 +89,46 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.setLevel(level)
 
 
-def _route() -> str:
-    rule = flask.request.url_rule
-    return rule.rule if rule is not None else "unmatched"
+#: Where :func:`_started` leaves the time a request started in the WSGI environ.
+_STARTED = "apportion.started"
 
 
 def _started() -> None:
-    flask.g.started = time.perf_counter()
+    flask.request.environ[_STARTED] = time.perf_counter()
+
+
+#: Each (method, route, status)'s request counter and latency histogram: ``labels`` takes a
+#: lock and checks its label values on every call; the children it returns never change.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    found = _SERIES.get((method, route, status))
+    if found is None:
+        found = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        if len(_SERIES) < 10_000:  # methods are the client's to name: keep the table bounded
+            _SERIES[(method, route, status)] = found
+    return found
 
 
 def _answered(response: flask.Response) -> flask.Response:
-    elapsed = time.perf_counter() - flask.g.get("started", time.perf_counter())
-    route, method = _route(), flask.request.method
-    REQUESTS.labels(method, route, str(response.status_code)).inc()
-    LATENCY.labels(method, route).observe(elapsed)
-    kind = _BILLING_VIEWS.get(flask.request.endpoint or "")
-    if kind is not None and response.status_code == 201:
+    request = flask.request._get_current_object()  # type: ignore[attr-defined]
+    now = time.perf_counter()
+    elapsed = now - request.environ.get(_STARTED, now)
+    rule = request.url_rule
+    route, method, status = rule.rule if rule is not None else "unmatched", request.method, \
+        response.status_code
+    count, latency = _series(method, route, status)
+    count.inc()
+    latency.observe(elapsed)
+    kind = _BILLING_VIEWS.get(request.endpoint or "")
+    if kind is not None and status == 201:
         BILLING_RUNS.labels(kind).inc()
     if flask.current_app.config["ACCESS_LOG"]:
-        _log.info("%s %s %s", method, flask.request.path, response.status_code, extra={
-            "method": method, "path": flask.request.path, "route": route,
-            "status": response.status_code, "duration_ms": round(elapsed * 1000, 2),
-            "credential": flask.g.get("credential"), "remote": flask.request.remote_addr})
+        _log.info("%s %s %s", method, request.path, status, extra={
+            "method": method, "path": request.path, "route": route,
+            "status": status, "duration_ms": round(elapsed * 1000, 2),
+            "credential": flask.g.get("credential"), "remote": request.remote_addr})
     return response
 
 

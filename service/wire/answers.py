@@ -128,23 +128,26 @@ def fund_body(fund: rules.Fund) -> dict[str, Any]:
 
 
 def apportionment_body(ruleset: rules.Ruleset, result: rules.Apportionment) -> dict[str, Any]:
-    """The answer of ``POST /dhr/apportion``."""
+    """The answer of ``POST /dhr/apportion`` (built from the shares in minor units)."""
     request = result.request
     health_role = _health_role(result.arrangement)
+    currency = result.total.currency
+    name_of = ruleset.name_of
     return {
-        "currency": result.total.currency.code,
+        "currency": currency.code,
         "total": format_money(result.total),
         "date": request.date.isoformat(),
         "governing_date": result.governing_date.isoformat(),
         "district": request.district,
-        "health_body": next((s.organisation for s in result.shares if s.role == health_role),
+        "health_body": next((p.organisation for p in result.parts if p.role == health_role),
                             None),
         "arrangement": {"id": result.arrangement.id, "name": result.arrangement.name,
                         "source": result.arrangement.source},
-        "shares": [{"organisation": s.organisation, "name": ruleset.name_of(s.organisation),
-                    "role": s.role, "amount": format_money(s.amount),
-                    "fraction": _fraction(s.fraction), "remainder_penny": s.remainder_penny,
-                    "reason": s.reason} for s in result.shares],
+        "shares": [{"organisation": p.organisation, "name": name_of(p.organisation),
+                    "role": p.role, "amount": format_minor(p.minor, currency),
+                    "fraction": None if p.fraction is None else str(p.fraction),
+                    "remainder_penny": p.remainder_penny, "reason": p.reason}
+                   for p in result.parts],
     }
 
 

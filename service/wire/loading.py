@@ -147,10 +147,29 @@ def _compile_field(field: fields.Field[Any]) -> Step | None:
     if isinstance(field, (fields.Dict, fields.Tuple)):
         return None
 
+    if (type(field).deserialize is not fields.Field.deserialize
+            or type(field)._validate is not fields.Field._validate):
+        def load_own(value: Any, key: str, data: Any) -> Any:
+            try:
+                return field.deserialize(value, key, data)
+            except ma.ValidationError:
+                raise _Defer from None
+
+        return load_own
+    # What Field.deserialize does with a value neither missing nor None (and no pre_load or
+    # post_load functions): the field's own _deserialize, then each of its validators (which
+    # Field._validate would wrap in a new validate.And on every call).
+    deserialize = field._deserialize
+    checks = tuple(field.validators)
+
     def load_value(value: Any, key: str, data: Any) -> Any:
         try:
-            return field.deserialize(value, key, data)
+            output = deserialize(value, key, data)
+            for validator in checks:
+                if validator(output) is False:
+                    raise _Defer
         except ma.ValidationError:
             raise _Defer from None
+        return output
 
     return load_value

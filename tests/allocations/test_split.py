@@ -192,3 +192,19 @@ def test_explanations_are_each_partys_own_explanation(total: Money,
     assert allocation.explanations() == tuple(allocation.explain(p) for p in allocation.parties)
     again = split_by_weight(total, weights)
     assert again.explanations() == allocation.explanations()
+
+
+@given(total=strategies.pence, weights=strategies.weights())
+def test_split_minor_is_split_by_weight_without_money(total: int,
+                                                       weights: dict[Hashable, Weight]) -> None:
+    """The integer path (what an answer is built from) gives the same shares, fractions,
+    leftover pennies and reasons as the money path, and conserves the total."""
+    from allocations import split_minor
+
+    allocation = split_by_weight(from_minor(total), weights)
+    _, integers = normalise_weights(weights)
+    shares, reasons = split_minor(total, tuple(integers))
+    assert sum(shares) == total
+    assert shares == pence_of(allocation)
+    assert [(e.fraction, e.remainder_penny, e.reason) for e in allocation.explanations()] == \
+        list(reasons)

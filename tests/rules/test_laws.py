@@ -42,6 +42,11 @@ def _check_split(ruleset: rules.Ruleset, request: rules.DhrRequest) -> rules.App
     payers = [s.organisation for s in result.shares if s.role != "contribution"]
     # conservation
     assert sum(to_minor(s.amount) for s in result.shares) == to_minor(result.total)
+    # the parts an answer is built from are the shares, in pence
+    assert [(p.organisation, p.role, p.minor, p.fraction, p.remainder_penny, p.reason)
+            for p in result.parts] == [
+        (s.organisation, s.role, to_minor(s.amount), s.fraction, s.remainder_penny, s.reason)
+        for s in result.shares]
     # nobody inactive or non-statutory is billed, nobody twice
     assert all(ruleset.statutory_on(p, when) for p in payers)
     assert len(payers) == len(set(payers))

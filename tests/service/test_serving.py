@@ -472,3 +472,28 @@ def test_invariants_hold_after_the_audited_billing(ledger: Ledger) -> None:
     assert client.post("/api/v1/cases/DHR-2015-01/rebill", json={"date": "2015-05-01"},
                        headers=ledger.headers()).status_code == 201
     invariants.check(ledger.app)
+
+
+def test_answers_refused_before_the_app_runs_carry_the_headers(client: FlaskClient) -> None:
+    """A body past the limit is refused by the body buffer, before Flask sees the request:
+    the security headers and the request id still go out, once each."""
+    refused = client.post("/api/v1/dhr/apportion", data=b"x" * (2 * 1024 * 1024),
+                          content_type="application/json", headers={"X-Request-Id": "big-1"})
+    assert refused.status_code == 413
+    assert refused.headers["X-Request-Id"] == "big-1"
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                 "Referrer-Policy", "Cache-Control"):
+        assert len(refused.headers.getlist(name)) == 1, name
+
+
+def test_the_api_docs_page_may_run_only_its_own_inline_code(client: FlaskClient) -> None:
+    page = client.get("/api/docs")
+    csp = page.headers["Content-Security-Policy"]
+    assert page.status_code == 200 and len(page.headers.getlist("Content-Security-Policy")) == 1
+    assert "unsafe-inline" not in csp and "default-src 'self'" in csp
+
+
+def test_static_assets_may_be_cached(client: FlaskClient) -> None:
+    asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and asset.headers.get("Cache-Control") != "no-store"
+    assert asset.headers["X-Frame-Options"] == "DENY"
