@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["pence"]
+__all__ = ["CENTS", "pence"]
 
 
 def pence(amount: int) -> str:
@@ -11,10 +11,10 @@ def pence(amount: int) -> str:
     (lists and statements format thousands of amounts)."""
     if amount >= 0:
         whole, part = divmod(amount, 100)
-        return f"{whole}.{_CENTS[part]}"
+        return f"{whole}.{CENTS[part]}"
     whole, part = divmod(-amount, 100)
-    return f"-{whole}.{_CENTS[part]}"
+    return f"-{whole}.{CENTS[part]}"
 
 
 #: The two digits of each number of pence, 0-99 (looked up, not formatted, each time).
-_CENTS = tuple(f"{part:02d}" for part in range(100))
+CENTS = tuple(f"{part:02d}" for part in range(100))

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
-from service.ledger.money import pence
+from service.ledger.money import CENTS, pence
 from service.ledger.paging import Page, cut, since
 from service.ledger.tables import (
     Case,
@@ -516,20 +516,34 @@ def statement_page(session: Session, organisation: str, start: date | None, end:
                               limit=None if limit is None else limit + 1),
                      limit, lambda r: _position(r.on, r.rank, r.id))
     with collection_paused():  # thousands of entries: no collections while they are built
-        entries = []
+        entries: list[dict[str, Any]] = []
+        append = entries.append
         days: dict[date, str] = {}  # a statement's entries share few dates: each written once
-        for row in rows:
-            on, _, _, kind, number, reference_of_case, reference, amount = tuple(row)
+        cents = CENTS
+        for on, _, _, kind, number, reference_of_case, reference, amount in rows:
             running += amount
             day = days.get(on)
             if day is None:
                 day = days[on] = on.isoformat()
-            entry = {"date": day, "kind": kind, "number": number, "case": reference_of_case}
+            # pence(amount) and pence(running), inline: a statement formats thousands of each
+            if amount >= 0:
+                whole, part = divmod(amount, 100)
+                shown = f"{whole}.{cents[part]}"
+            else:
+                whole, part = divmod(-amount, 100)
+                shown = f"-{whole}.{cents[part]}"
+            if running >= 0:
+                whole, part = divmod(running, 100)
+                balance = f"{whole}.{cents[part]}"
+            else:
+                whole, part = divmod(-running, 100)
+                balance = f"-{whole}.{cents[part]}"
             if reference:
-                entry["reference"] = reference
-            entry["amount"] = pence(amount)
-            entry["balance"] = pence(running)
-            entries.append(entry)
+                append({"date": day, "kind": kind, "number": number, "case": reference_of_case,
+                        "reference": reference, "amount": shown, "balance": balance})
+            else:
+                append({"date": day, "kind": kind, "number": number, "case": reference_of_case,
+                        "amount": shown, "balance": balance})
     if limit is not None:  # the closing balance counts the entries not shown
         running = opening + _total(session, moves, *_between(moves, start, end))
     return {"organisation": organisation,
