@@ -147,12 +147,12 @@ _CORRECTED = (select(Correction.document_id, Document.number)
               .join(Document, Document.id == Correction.corrected_id)
               .where(Correction.document_id.in_(_ids())).order_by(Document.id))
 _LINES = (select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.organisation,
-                 DocumentLine.amount)
+                 DocumentLine.amount, SplitGroup.data)
+          .join(SplitGroup, SplitGroup.id == DocumentLine.split_id)
           .where(DocumentLine.document_id.in_(_ids())).order_by(DocumentLine.id))
 _GROUP_ITEMS = (select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred))
                 .where(Tranche.split_id.in_(_ids())).group_by(Tranche.split_id, Tranche.item)
                 .order_by(Tranche.split_id, func.min(Tranche.id)))
-_GROUP_DATA = select(SplitGroup.id, SplitGroup.data).where(SplitGroup.id.in_(_ids()))
 
 
 def document_bodies(session: Session, documents: Sequence[Any],
@@ -178,12 +178,12 @@ def document_bodies(session: Session, documents: Sequence[Any],
     described = _describe_groups(session, {line.split_id for line in lines})
     reference_of = {d.id: references.get(d.case_id, "") for d in documents}
     per_document: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    nothing: tuple[str, str | None, dict[str, str]] = ("", None, {})
-    for owner, split_id, organisation, amount in lines:
-        items, incurred, fractions = described.get(split_id, nothing)
+    for owner, split_id, organisation, amount, group_data in lines:
+        items, incurred = described.get(split_id, ("", None))
         per_document[owner or 0].append({
             "case": reference_of.get(owner, ""), "item": items, "incurred": incurred,
-            "fraction": fractions.get(organisation), "amount": pence(amount)})
+            "fraction": _group_fractions(group_data).get(organisation),
+            "amount": pence(amount)})
     bodies = []
     for document in documents:
         amount, paid, credited = document.amount, document.paid, document.credited
@@ -210,24 +210,19 @@ def document_bodies(session: Session, documents: Sequence[Any],
 
 
 def _describe_groups(session: Session, group_ids: set[int]
-                     ) -> dict[int, tuple[str, str | None, dict[str, str]]]:
-    """Per split group: its cost items (in order of their first tranche), the latest date
-    incurred, each partner's fraction (aggregated in SQL: a group's tranches are not loaded)."""
-    described: dict[int, tuple[str, str | None, dict[str, str]]] = {}
+                     ) -> dict[int, tuple[str, str | None]]:
+    """Per split group: its cost items (in order of their first tranche) and the latest date
+    incurred (aggregated in SQL: a group's tranches are not loaded)."""
     if not group_ids:
-        return described
+        return {}
     items: dict[int, list[str]] = defaultdict(list)
     latest: dict[int, date] = {}
-    connection = session.connection()
-    groups = {"ids": list(group_ids)}
-    for split_id, item, incurred in connection.execute(_GROUP_ITEMS, groups).all():
+    for split_id, item, incurred in session.connection().execute(
+            _GROUP_ITEMS, {"ids": list(group_ids)}).all():
         items[split_id].append(item)
         latest[split_id] = max(latest.get(split_id, incurred), incurred)
-    for group_id, group_data in connection.execute(_GROUP_DATA, groups).all():
-        last = latest.get(group_id)
-        described[group_id] = (", ".join(items.get(group_id, ())),
-                               last.isoformat() if last else None, _group_fractions(group_data))
-    return described
+    return {group_id: (", ".join(found), latest[group_id].isoformat())
+            for group_id, found in items.items()}
 
 
 @functools.lru_cache(maxsize=1024)
