@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import (
+    BigInteger,
     Row,
     String,
     Subquery,
@@ -569,34 +570,41 @@ def aged_debt(session: Session, on: date) -> dict[str, Any]:
                  .where(CreditAllocation.allocated_on <= on)
                  .group_by(CreditAllocation.invoice_id))
     settlements = union_all(paid, reversed_, credit_out, credit_in).subquery("settlements")
-    settled = (select(settlements.c.id, func.sum(settlements.c.amount).label("amount"))
+    # (a sum of integers stays an integer: PostgreSQL would otherwise work out every
+    # document's remainder in numeric)
+    settled = (select(settlements.c.id,
+                      sa.cast(func.sum(settlements.c.amount), BigInteger).label("amount"))
                .group_by(settlements.c.id).subquery("settled"))
     done = func.coalesce(settled.c.amount, 0)
     left = Document.amount - sa.case((Document.amount >= 0, done), else_=-done)
-    due = func.coalesce(Document.due, Document.issued)
-    bands = [(left < 0, literal("current"))]
-    for name, limit in AGE_BANDS:
-        if limit is not None:
-            bands.append((due >= on - timedelta(days=limit), literal(name)))
-    band = sa.case(*bands, else_=literal(AGE_BANDS[-1][0]))
     documents = (select(Document.id, Document.organisation, left.label("left"),
-                        band.label("band"))
+                        func.coalesce(Document.due, Document.issued).label("due"),
+                        sa.case((left < 0, 1), else_=0).label("credit"))
                  .outerjoin(settled, settled.c.id == Document.id)
                  .where(Document.issued <= on).subquery("owed"))
-    rows: dict[str, dict[str, int]] = {}
+    # Summed per organisation, due date and whether it is credit held (a few groups per
+    # organisation and day, which PostgreSQL aggregates by hash, not by sorting every
+    # document); each group's band is worked out here.
     found = session.execute(
-        select(documents.c.organisation, documents.c.band, func.sum(documents.c.left),
-               func.min(documents.c.id).label("first"))
+        select(documents.c.organisation, documents.c.due, documents.c.credit,
+               sa.cast(func.sum(documents.c.left), BigInteger), func.min(documents.c.id))
         .where(documents.c.left != 0)
-        .group_by(documents.c.organisation, documents.c.band)).all()
+        .group_by(documents.c.organisation, documents.c.due, documents.c.credit)).all()
+    limits = [(name, on - timedelta(days=limit)) for name, limit in AGE_BANDS
+              if limit is not None]
+    owed: dict[tuple[str, str], int] = defaultdict(int)
     firsts: dict[str, int] = {}
-    for organisation, _, _, first in found:
+    for organisation, due, credit, amount, first in found:
+        band_name = AGE_BANDS[0][0] if credit else next(
+            (name for name, since_ in limits if due >= since_), AGE_BANDS[-1][0])
+        owed[(organisation, band_name)] += int(amount)
         firsts[organisation] = min(first, firsts.get(organisation, first))
-    for organisation, band_name, amount, _ in sorted(found, key=lambda r: firsts[r[0]]):
-        row = rows.setdefault(organisation, dict.fromkeys(
-            [b for b, _ in AGE_BANDS] + ["total"], 0))
-        row[band_name] += int(amount)
-        row["total"] += int(amount)
+    rows: dict[str, dict[str, int]] = {}
+    for organisation in sorted(firsts, key=lambda o: firsts[o]):
+        rows[organisation] = dict.fromkeys([b for b, _ in AGE_BANDS] + ["total"], 0)
+    for (organisation, band_name), amount in owed.items():
+        rows[organisation][band_name] += amount
+        rows[organisation]["total"] += amount
     totals = {name: sum(r[name] for r in rows.values())
               for name in [b for b, _ in AGE_BANDS] + ["total"]}
     return {"date": on.isoformat(),
