@@ -104,7 +104,7 @@ def payment_terms_days(session: Session) -> int:
 def outstanding(document: Any) -> int:
     """What is still owed on it (pence, signed like the document)."""
     sign = 1 if document.amount >= 0 else -1
-    return document.amount - sign * (document.paid + document.credited)
+    return int(document.amount - sign * (document.paid + document.credited))
 
 
 def status(document: Any) -> str:
@@ -220,6 +220,7 @@ def _describe_groups(session: Session, group_ids: set[int]
     latest: dict[int, date] = {}
     for split_id, item, incurred in session.connection().execute(
             _GROUP_ITEMS, {"ids": list(group_ids)}).all():
+        assert split_id is not None  # (tranches of the groups asked for)
         items[split_id].append(item)
         latest[split_id] = max(latest.get(split_id, incurred), incurred)
     return {group_id: (", ".join(found), latest[group_id].isoformat())
@@ -516,7 +517,8 @@ def statement_page(session: Session, organisation: str, start: date | None, end:
         append = entries.append
         days: dict[date, str] = {}  # a statement's entries share few dates: each written once
         cents = CENTS
-        for on, _, _, kind, number, reference_of_case, reference, amount in rows:
+        for row in rows:
+            on, _, _, kind, number, reference_of_case, reference, amount = tuple(row)
             running += amount
             day = days.get(on)
             if day is None:
