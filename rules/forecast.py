@@ -101,7 +101,8 @@ def previous_years(year: str, history: History, complete_before: date) -> tuple[
     """The financial years a history can speak for: from its first review's year through the
     year before ``year``, keeping only years over by ``complete_before``."""
     first_year = parse_financial_year(year)
-    starts = [parse_financial_year(y) for _, y in history.reviews]
+    # each year written once (a history holds thousands of reviews over a few years)
+    starts = [parse_financial_year(y) for y in {y for _, y in history.reviews}]
     if not starts:
         return ()
     years = []

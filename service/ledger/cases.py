@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 import allocations
@@ -190,6 +190,16 @@ def case_body(session: Session, case: Case, notes: Sequence[str] = ()) -> dict[s
 
 _TRANCHE_COLUMNS = (Tranche.id, Tranche.case_id, Tranche.item, Tranche.amount,
                     Tranche.incurred, Tranche.split_id, Tranche.billed_amount)
+# The reads of a page of cases, built once (a list runs them on every request): their
+# tranches, and each one's net invoiced per organisation, in the order each organisation was
+# first invoiced on the case (one organisation a document).
+_TRANCHES = (select(*_TRANCHE_COLUMNS).where(Tranche.case_id.in_(bindparam("ids", expanding=True)))
+             .order_by(Tranche.id))
+_NETS = (select(DocumentLine.case_id, DocumentLine.organisation, func.sum(DocumentLine.amount))
+         .where(DocumentLine.case_id.in_(bindparam("ids", expanding=True)),
+                DocumentLine.document_id.is_not(None))
+         .group_by(DocumentLine.case_id, DocumentLine.organisation)
+         .order_by(DocumentLine.case_id, func.min(DocumentLine.document_id)))
 
 
 def case_bodies(session: Session, cases: Sequence[Any]) -> list[dict[str, Any]]:
@@ -198,33 +208,32 @@ def case_bodies(session: Session, cases: Sequence[Any]) -> list[dict[str, Any]]:
     tranches, and each one's net invoiced per organisation summed in SQL."""
     if not cases:
         return []
-    ids = [c.id for c in cases]
-    tranches: dict[int, list[Any]] = defaultdict(list)
+    ids = {"ids": [c.id for c in cases]}
     session.flush()  # Core reads below do not flush by themselves
     connection = session.connection()
-    for row in connection.execute(select(*_TRANCHE_COLUMNS).where(Tranche.case_id.in_(ids))
-                               .order_by(Tranche.id)):
-        tranches[row.case_id].append(row)
-    net: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    # in the order each organisation was first invoiced on the case (one organisation a
-    # document)
-    for case_id, organisation, amount in connection.execute(
-            select(DocumentLine.case_id, DocumentLine.organisation, func.sum(DocumentLine.amount))
-            .where(DocumentLine.case_id.in_(ids), DocumentLine.document_id.is_not(None))
-            .group_by(DocumentLine.case_id, DocumentLine.organisation)
-            .order_by(DocumentLine.case_id, func.min(DocumentLine.document_id))):
-        net[case_id].append((organisation, int(amount)))
-    bodies = []
-    for case in cases:
-        rows = tranches.get(case.id, [])
-        bodies.append({
-            **_case_row(case),
-            "costs": [tranche_body(t) for t in rows],
-            "total": pence(sum(t.amount for t in rows)),
-            "billed": pence(sum(t.billed_amount or 0 for t in rows if t.split_id)),
-            "invoiced": [{"organisation": o, "net": pence(amount)}
-                         for o, amount in net.get(case.id, [])]})
-    return bodies
+    costs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
+    billed: dict[int, int] = defaultdict(int)
+    days: dict[date, str] = {}  # a page's tranches share few dates: each written once
+    for tranche_id, case_id, item, amount, incurred, split_id, billed_amount in (
+            connection.execute(_TRANCHES, ids).all()):
+        day = days.get(incurred)
+        if day is None:
+            day = days[incurred] = incurred.isoformat()
+        # tranche_body's answer, built inline (a page shows hundreds of tranches)
+        costs[case_id].append({
+            "id": tranche_id, "item": item, "amount": pence(amount), "incurred": day,
+            "billed": split_id is not None,
+            "billed_amount": None if billed_amount is None else pence(billed_amount)})
+        totals[case_id] += amount
+        if split_id is not None and billed_amount:
+            billed[case_id] += billed_amount
+    net: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for case_id, organisation, amount in connection.execute(_NETS, ids).all():
+        net[case_id].append({"organisation": organisation, "net": pence(int(amount))})
+    return [{**_case_row(case), "costs": costs.get(case.id, []),
+             "total": pence(totals.get(case.id, 0)), "billed": pence(billed.get(case.id, 0)),
+             "invoiced": net.get(case.id, [])} for case in cases]
 
 
 def _cases_query(status: str | None = None, district: str | None = None,

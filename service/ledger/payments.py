@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import (
+    BigInteger,
     Row,
     String,
     Subquery,
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
-from service.ledger.money import pence
+from service.ledger.money import CENTS, pence
 from service.ledger.paging import Page, cut, since
 from service.ledger.tables import (
     Case,
@@ -100,13 +101,13 @@ def payment_terms_days(session: Session) -> int:
 
 # -- documents -------------------------------------------------------------------------------
 
-def outstanding(document: Document) -> int:
+def outstanding(document: Any) -> int:
     """What is still owed on it (pence, signed like the document)."""
     sign = 1 if document.amount >= 0 else -1
-    return document.amount - sign * (document.paid + document.credited)
+    return int(document.amount - sign * (document.paid + document.credited))
 
 
-def status(document: Document) -> str:
+def status(document: Any) -> str:
     """``open`` (nothing settled), ``part-paid``, ``paid`` or ``credited`` (settled in full,
     by payments or by credit). A credit note is ``open`` while any of its credit is held."""
     left = outstanding(document)
@@ -135,77 +136,102 @@ def document_body(session: Session, document: Document) -> dict[str, Any]:
     return document_bodies(session, [document])[0]
 
 
-def document_bodies(session: Session, documents: Sequence[Document]) -> list[dict[str, Any]]:
-    """Documents as the API shows them: ``{"number", "kind", "case", "organisation",
-    "on_behalf_of"?, "amount", "issued", "due", "status", "paid", "credited", "outstanding",
-    "corrects": [numbers], "lines": [{"case", "item", "incurred", "fraction", "amount"}]}``."""
+def _ids() -> Any:
+    return sa.bindparam("ids", expanding=True)
+
+
+# The reads of a page of documents, built once (a list runs them on every request): the cases'
+# references, the documents corrected, the lines, and the lines' groups (items, latest date
+# incurred, stored split).
+_REFERENCES = select(Case.id, Case.reference).where(Case.id.in_(_ids()))
+_CORRECTED = (select(Correction.document_id, Document.number)
+              .join(Document, Document.id == Correction.corrected_id)
+              .where(Correction.document_id.in_(_ids())).order_by(Document.id))
+_LINES = (select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.organisation,
+                 DocumentLine.amount, SplitGroup.data)
+          .join(SplitGroup, SplitGroup.id == DocumentLine.split_id)
+          .where(DocumentLine.document_id.in_(_ids())).order_by(DocumentLine.id))
+_GROUP_ITEMS = (select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred))
+                .where(Tranche.split_id.in_(_ids())).group_by(Tranche.split_id, Tranche.item)
+                .order_by(Tranche.split_id, func.min(Tranche.id)))
+
+
+def document_bodies(session: Session, documents: Sequence[Any],
+                    references: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """Documents (:class:`Document` objects, or rows with its columns) as the API shows them:
+    ``{"number", "kind", "case", "organisation", "on_behalf_of"?, "amount", "issued", "due",
+    "status", "paid", "credited", "outstanding", "corrects": [numbers], "lines": [{"case",
+    "item", "incurred", "fraction", "amount"}]}``; ``references``: the cases' references by
+    id, when the caller read them already. Read as Core rows, in four queries whatever the
+    number of documents (five without ``references``)."""
     if not documents:
         return []
     ids = [d.id for d in documents if d.id is not None]
-    references = {i: r for i, r in session.execute(select(Case.id, Case.reference).where(
-        Case.id.in_({d.case_id for d in documents})))}
+    session.flush()  # the Core reads below do not flush by themselves
+    connection = session.connection()
+    if references is None:
+        references = dict(connection.execute(
+            _REFERENCES, {"ids": list({d.case_id for d in documents})}).all())
     corrects: dict[int, list[str]] = defaultdict(list)
-    for document_id, number in session.execute(
-            select(Correction.document_id, Document.number)
-            .join(Document, Document.id == Correction.corrected_id)
-            .where(Correction.document_id.in_(ids)).order_by(Document.id)):
+    for document_id, number in connection.execute(_CORRECTED, {"ids": ids}).all():
         corrects[document_id].append(number)
-    lines = session.execute(
-        select(DocumentLine.document_id, DocumentLine.split_id, DocumentLine.organisation,
-               DocumentLine.amount)
-        .where(DocumentLine.document_id.in_(ids)).order_by(DocumentLine.id)).all()
+    lines = connection.execute(_LINES, {"ids": ids}).all()
     described = _describe_groups(session, {line.split_id for line in lines})
+    reference_of = {d.id: references.get(d.case_id, "") for d in documents}
     per_document: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for owner, split_id, organisation, amount in lines:
-        items, incurred, fractions = described.get(split_id, ("", None, {}))
+    for owner, split_id, organisation, amount, group_data in lines:
+        items, incurred = described.get(split_id, ("", None))
         per_document[owner or 0].append({
-            "item": items,
-            "incurred": incurred, "fraction": fractions.get(organisation),
+            "case": reference_of.get(owner, ""), "item": items, "incurred": incurred,
+            "fraction": _group_fractions(group_data).get(organisation),
             "amount": pence(amount)})
     bodies = []
     for document in documents:
-        reference = references.get(document.case_id, "")
-        sign = 1 if document.amount >= 0 else -1
+        amount, paid, credited = document.amount, document.paid, document.credited
+        if amount < 0:
+            paid, credited = -paid, -credited
+        left = amount - paid - credited  # outstanding(document), signed like it
         body: dict[str, Any] = {
-            "number": document.number, "kind": document.kind, "case": reference,
-            "organisation": document.organisation}
+            "number": document.number, "kind": document.kind,
+            "case": reference_of[document.id], "organisation": document.organisation}
         if document.on_behalf_of:
             body["on_behalf_of"] = document.on_behalf_of
-        body |= {
-            "amount": pence(document.amount), "issued": document.issued.isoformat(),
-            "due": (document.due or document.issued).isoformat(), "status": status(document),
-            "paid": pence(sign * document.paid), "credited": pence(sign * document.credited),
-            "outstanding": pence(outstanding(document)),
-            "corrects": corrects.get(document.id, []),
-            "lines": [{"case": reference} | line for line in per_document.get(document.id, [])]}
+        body["amount"] = pence(amount)
+        body["issued"] = document.issued.isoformat()
+        body["due"] = (document.due or document.issued).isoformat()
+        body["status"] = (("paid" if paid else "credited") if left == 0 else
+                          "open" if amount < 0 or left == amount else "part-paid")
+        body["paid"] = pence(paid)
+        body["credited"] = pence(credited)
+        body["outstanding"] = pence(left)
+        body["corrects"] = corrects.get(document.id, [])
+        body["lines"] = per_document.get(document.id, [])
         bodies.append(body)
     return bodies
 
 
 def _describe_groups(session: Session, group_ids: set[int]
-                     ) -> dict[int, tuple[str, str | None, dict[str, str]]]:
-    """Per split group: its cost items (in order of their first tranche), the latest date
-    incurred, each partner's fraction (aggregated in SQL: a group's tranches are not loaded)."""
-    described: dict[int, tuple[str, str | None, dict[str, str]]] = {}
+                     ) -> dict[int, tuple[str, str | None]]:
+    """Per split group: its cost items (in order of their first tranche) and the latest date
+    incurred (aggregated in SQL: a group's tranches are not loaded)."""
     if not group_ids:
-        return described
+        return {}
     items: dict[int, list[str]] = defaultdict(list)
     latest: dict[int, date] = {}
-    for split_id, item, incurred in session.execute(
-            select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred))
-            .where(Tranche.split_id.in_(group_ids)).group_by(Tranche.split_id, Tranche.item)
-            .order_by(Tranche.split_id, func.min(Tranche.id))):
-        assert split_id is not None
+    for split_id, item, incurred in session.connection().execute(
+            _GROUP_ITEMS, {"ids": list(group_ids)}).all():
+        assert split_id is not None  # (tranches of the groups asked for)
         items[split_id].append(item)
         latest[split_id] = max(latest.get(split_id, incurred), incurred)
-    for group_id, group_data in session.execute(
-            select(SplitGroup.id, SplitGroup.data).where(SplitGroup.id.in_(group_ids))):
-        last = latest.get(group_id)
-        described[group_id] = (", ".join(items.get(group_id, ())),
-                               last.isoformat() if last else None,
-                               _fractions(tuple((o, str(w)) for o, _, w in json.loads(
-                                   group_data)["partners"])))
-    return described
+    return {group_id: (", ".join(found), latest[group_id].isoformat())
+            for group_id, found in items.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_fractions(data: str) -> dict[str, str]:
+    """Each partner's fraction of a split group from its stored JSON (groups repeat the same
+    few splits, so each is parsed once)."""
+    return _fractions(tuple((o, str(w)) for o, _, w in json.loads(data)["partners"]))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -227,12 +253,11 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     (only those with something outstanding); at most ``limit`` of
     them after the document whose id is ``cursor`` (keyset paging on the id: a constant
     number of queries whatever the page's size or depth)."""
-    query = select(Document)
+    query = select(*_DOCUMENT_COLUMNS, Case.reference).join(Case, Case.id == Document.case_id)
     if organisation:
         query = query.where(Document.organisation == organisation)
     if case:
-        query = query.where(Document.case_id == select(Case.id).where(
-            Case.reference == case).scalar_subquery())
+        query = query.where(Case.reference == case)
     if status:
         query = query.where(Document.status == status)
     if unsettled:
@@ -246,9 +271,17 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     query = query.order_by(Document.id)
     if limit is not None:
         query = query.limit(limit + 1)
-    with collection_paused():
-        shown, last = cut(list(session.scalars(query)), limit, lambda d: d.id)
-        return Page(document_bodies(session, shown), last)
+    session.flush()  # a Core read does not flush by itself
+    with collection_paused():  # Core rows: no ORM objects for a page of documents
+        shown, last = cut(session.connection().execute(query).all(), limit, lambda d: d.id)
+        return Page(document_bodies(session, shown, {d.case_id: d.reference for d in shown}),
+                    last)
+
+
+#: The columns of a document a list reads (as Core rows) to show it.
+_DOCUMENT_COLUMNS = (Document.id, Document.number, Document.kind, Document.case_id,
+                     Document.organisation, Document.on_behalf_of, Document.amount,
+                     Document.issued, Document.due, Document.paid, Document.credited)
 
 
 def invoiced_organisations(session: Session) -> list[str]:
@@ -480,20 +513,35 @@ def statement_page(session: Session, organisation: str, start: date | None, end:
                               limit=None if limit is None else limit + 1),
                      limit, lambda r: _position(r.on, r.rank, r.id))
     with collection_paused():  # thousands of entries: no collections while they are built
-        entries = []
+        entries: list[dict[str, Any]] = []
+        append = entries.append
         days: dict[date, str] = {}  # a statement's entries share few dates: each written once
+        cents = CENTS
         for row in rows:
             on, _, _, kind, number, reference_of_case, reference, amount = tuple(row)
             running += amount
             day = days.get(on)
             if day is None:
                 day = days[on] = on.isoformat()
-            entry = {"date": day, "kind": kind, "number": number, "case": reference_of_case}
+            # pence(amount) and pence(running), inline: a statement formats thousands of each
+            if amount >= 0:
+                whole, part = divmod(amount, 100)
+                shown = f"{whole}.{cents[part]}"
+            else:
+                whole, part = divmod(-amount, 100)
+                shown = f"-{whole}.{cents[part]}"
+            if running >= 0:
+                whole, part = divmod(running, 100)
+                balance = f"{whole}.{cents[part]}"
+            else:
+                whole, part = divmod(-running, 100)
+                balance = f"-{whole}.{cents[part]}"
             if reference:
-                entry["reference"] = reference
-            entry["amount"] = pence(amount)
-            entry["balance"] = pence(running)
-            entries.append(entry)
+                append({"date": day, "kind": kind, "number": number, "case": reference_of_case,
+                        "reference": reference, "amount": shown, "balance": balance})
+            else:
+                append({"date": day, "kind": kind, "number": number, "case": reference_of_case,
+                        "amount": shown, "balance": balance})
     if limit is not None:  # the closing balance counts the entries not shown
         running = opening + _total(session, moves, *_between(moves, start, end))
     return {"organisation": organisation,
@@ -524,34 +572,41 @@ def aged_debt(session: Session, on: date) -> dict[str, Any]:
                  .where(CreditAllocation.allocated_on <= on)
                  .group_by(CreditAllocation.invoice_id))
     settlements = union_all(paid, reversed_, credit_out, credit_in).subquery("settlements")
-    settled = (select(settlements.c.id, func.sum(settlements.c.amount).label("amount"))
+    # (a sum of integers stays an integer: PostgreSQL would otherwise work out every
+    # document's remainder in numeric)
+    settled = (select(settlements.c.id,
+                      sa.cast(func.sum(settlements.c.amount), BigInteger).label("amount"))
                .group_by(settlements.c.id).subquery("settled"))
     done = func.coalesce(settled.c.amount, 0)
     left = Document.amount - sa.case((Document.amount >= 0, done), else_=-done)
-    due = func.coalesce(Document.due, Document.issued)
-    bands = [(left < 0, literal("current"))]
-    for name, limit in AGE_BANDS:
-        if limit is not None:
-            bands.append((due >= on - timedelta(days=limit), literal(name)))
-    band = sa.case(*bands, else_=literal(AGE_BANDS[-1][0]))
     documents = (select(Document.id, Document.organisation, left.label("left"),
-                        band.label("band"))
+                        func.coalesce(Document.due, Document.issued).label("due"),
+                        sa.case((left < 0, 1), else_=0).label("credit"))
                  .outerjoin(settled, settled.c.id == Document.id)
                  .where(Document.issued <= on).subquery("owed"))
-    rows: dict[str, dict[str, int]] = {}
+    # Summed per organisation, due date and whether it is credit held (a few groups per
+    # organisation and day, which PostgreSQL aggregates by hash, not by sorting every
+    # document); each group's band is worked out here.
     found = session.execute(
-        select(documents.c.organisation, documents.c.band, func.sum(documents.c.left),
-               func.min(documents.c.id).label("first"))
+        select(documents.c.organisation, documents.c.due, documents.c.credit,
+               sa.cast(func.sum(documents.c.left), BigInteger), func.min(documents.c.id))
         .where(documents.c.left != 0)
-        .group_by(documents.c.organisation, documents.c.band)).all()
+        .group_by(documents.c.organisation, documents.c.due, documents.c.credit)).all()
+    limits = [(name, on - timedelta(days=limit)) for name, limit in AGE_BANDS
+              if limit is not None]
+    owed: dict[tuple[str, str], int] = defaultdict(int)
     firsts: dict[str, int] = {}
-    for organisation, _, _, first in found:
+    for organisation, due, credit, amount, first in found:
+        band_name = AGE_BANDS[0][0] if credit else next(
+            (name for name, since_ in limits if due >= since_), AGE_BANDS[-1][0])
+        owed[(organisation, band_name)] += int(amount)
         firsts[organisation] = min(first, firsts.get(organisation, first))
-    for organisation, band_name, amount, _ in sorted(found, key=lambda r: firsts[r[0]]):
-        row = rows.setdefault(organisation, dict.fromkeys(
-            [b for b, _ in AGE_BANDS] + ["total"], 0))
-        row[band_name] += int(amount)
-        row["total"] += int(amount)
+    rows: dict[str, dict[str, int]] = {}
+    for organisation in sorted(firsts, key=lambda o: firsts[o]):
+        rows[organisation] = dict.fromkeys([b for b, _ in AGE_BANDS] + ["total"], 0)
+    for (organisation, band_name), amount in owed.items():
+        rows[organisation][band_name] += amount
+        rows[organisation]["total"] += amount
     totals = {name: sum(r[name] for r in rows.values())
               for name in [b for b, _ in AGE_BANDS] + ["total"]}
     return {"date": on.isoformat(),

@@ -117,7 +117,8 @@ class Document(Base):
         Index("ix_documents_case_organisation_amount", "case_id", "organisation", "amount"),
         Index("ix_documents_issued_id", "issued", "id"),
         Index("ix_documents_organisation_id", "organisation", "id"),
-        Index("ix_documents_organisation_issued", "organisation", "issued"),
+        Index("ix_documents_organisation_issued_amount_due", "organisation", "issued", "amount",
+              "due"),
         Index("ix_documents_status_id", "status", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
