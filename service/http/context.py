@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 import rules
 from service.ledger.database import Database
 
-__all__ = ["current_ruleset", "database", "ledger_session"]
+__all__ = ["current_ruleset", "database", "ledger_session", "reads_only"]
 
 
 def database() -> Database:
@@ -19,12 +19,28 @@ def database() -> Database:
 
 
 def ledger_session() -> Session:
-    """This request's ledger session (closed, and rolled back if uncommitted, at teardown)."""
+    """This request's ledger session (closed, and rolled back if uncommitted, at teardown).
+
+    A request that only reads gets a read-only session: on SQLite it takes no write lock, so
+    it never waits for a billing run or another request (a reader sees the last committed
+    state). See :func:`reads_only`.
+    """
     if "ledger_session" not in flask.g:
-        flask.g.ledger_session = database().session()
+        flask.g.ledger_session = database().session(read_only=reads_only())
         flask.g.ledger_session.info["credential"] = _credential
     session: Session = flask.g.ledger_session
     return session
+
+
+def reads_only() -> bool:
+    """Whether this request cannot write: a GET or HEAD of the JSON API with a bearer token.
+
+    (A request signed in with the web app's session cookie writes when it uses the session:
+    it is kept alive, or ended when idle. No API GET writes anything else.)
+    """
+    request = flask.request
+    return (request.method in ("GET", "HEAD") and request.path.startswith("/api/")
+            and request.headers.get("Authorization", "")[:7].lower() == "bearer ")
 
 
 def _credential() -> str | None:

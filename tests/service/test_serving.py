@@ -497,3 +497,33 @@ def test_static_assets_may_be_cached(client: FlaskClient) -> None:
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and asset.headers.get("Cache-Control") != "no-store"
     assert asset.headers["X-Frame-Options"] == "DENY"
+
+
+def test_api_reads_never_wait_for_a_writer(ledger: Ledger) -> None:
+    """A GET of the API with a bearer token takes no write lock: while another connection holds
+    SQLite's write lock (a billing run in progress, say), the read answers at once from the
+    last committed state; a write still waits for the lock (DESIGN.md §10)."""
+    import sqlite3
+    import time
+
+    if ledger.backend != "sqlite":
+        pytest.skip("PostgreSQL readers never take a write lock")
+    client = ledger.client()
+    created = client.post("/api/v1/cases", headers=ledger.headers(), json={
+        "reference": "DHR-READ-1", "district": "erewash", "commissioned": "2014-05-01"})
+    assert created.status_code == 201
+    url = ledger.app.extensions["apportion.db"].url
+    writer = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        for path in ("/api/v1/cases", "/api/v1/cases/DHR-READ-1", "/api/v1/invoices",
+                     "/api/v1/reports/aged-debt?date=2014-06-01"):
+            answer = client.get(path, headers=ledger.headers("viewer"))
+            assert answer.status_code == 200, (path, answer.get_data(as_text=True))
+        assert time.monotonic() - started < 5
+        listed = client.get("/api/v1/cases", headers=ledger.headers()).get_json()
+        assert any(c["reference"] == "DHR-READ-1" for c in listed["cases"])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
