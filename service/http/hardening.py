@@ -197,18 +197,6 @@ def _policy(hashes: dict[str, set[str]]) -> str:
 _STRICT_POLICY = _policy({"style": set(), "script": set()})
 
 
-def _policy_for(response: flask.Response) -> str:
-    """Own origin only; an HTML page without a nonce (the API's documentation) may also run
-    the inline styles and scripts it carries, named by their hashes."""
-    if response.mimetype != "text/html" or response.direct_passthrough:
-        return _STRICT_POLICY
-    hashes: dict[str, set[str]] = {"style": set(), "script": set()}
-    for kind, content in _INLINE.findall(response.get_data()):
-        digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
-        hashes[kind.decode().lower()].add(f"'sha256-{digest}'")
-    return _policy(hashes)
-
-
 #: Headers every answer carries, whatever was set before: (name, value).
 _ALWAYS = [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
 _REPLACED = frozenset(name.lower() for name, _ in _ALWAYS)
@@ -252,7 +240,11 @@ def _inline_policy(response: flask.Response) -> flask.Response:
     the inline styles and scripts it carries, named by their hashes."""
     if (response.mimetype == "text/html" and not response.direct_passthrough
             and "Content-Security-Policy" not in response.headers):
-        response.headers["Content-Security-Policy"] = _policy_for(response)
+        hashes: dict[str, set[str]] = {"style": set(), "script": set()}
+        for kind, content in _INLINE.findall(response.get_data()):
+            digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+            hashes[kind.decode().lower()].add(f"'sha256-{digest}'")
+        response.headers["Content-Security-Policy"] = _policy(hashes)
     return response
 
 

@@ -145,7 +145,7 @@ def apportionment_body(ruleset: rules.Ruleset, result: rules.Apportionment) -> d
                         "source": result.arrangement.source},
         "shares": [{"organisation": p.organisation, "name": name_of(p.organisation),
                     "role": p.role, "amount": format_minor(p.minor, currency),
-                    "fraction": None if p.fraction is None else str(p.fraction),
+                    "fraction": _fraction(p.fraction),
                     "remainder_penny": p.remainder_penny, "reason": p.reason}
                    for p in result.parts],
     }
