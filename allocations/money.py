@@ -165,6 +165,12 @@ def parse_money(
         InvalidMoney: with a message that says what was wrong.
     """
     want = get_currency(currency)
+    if type(value) is str:
+        quantum = _PLAIN.get(want.code)
+        if quantum is None:
+            quantum = _plain(want)
+        if quantum[0].fullmatch(value):  # the usual amount: "1100.00", "42", "0.5"
+            return Money(Decimal(value).quantize(quantum[1]), want)
     if isinstance(value, Money):
         if value.currency != want:
             raise InvalidMoney(
@@ -196,6 +202,19 @@ def parse_money(
     if amount < 0 and not allow_negative:
         raise InvalidMoney(f"{field}: {value} is negative; a positive amount is required")
     return Money(amount.quantize(Decimal(1).scaleb(-places)) + 0, want)
+
+
+#: Per currency code: the pattern of a plain amount (digits, then at most the currency's places;
+#: no sign, at most MAX_INTEGER_DIGITS digits before the point) and the currency's quantum.
+_PLAIN: dict[str, tuple[re.Pattern[str], Decimal]] = {}
+
+
+def _plain(currency: Currency) -> tuple[re.Pattern[str], Decimal]:
+    places = _places(currency)
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    found = _PLAIN[currency.code] = (re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}{fraction}"),
+                                     Decimal(1).scaleb(-places))
+    return found
 
 
 def _parse_decimal_string(text: str, field: str) -> Decimal:

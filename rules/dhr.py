@@ -22,7 +22,7 @@ from moneyed import Currency, Money
 import allocations
 from rules.arrangements import Arrangement, Contribution
 from rules.exceptions import NotCovered, RequestInvalid
-from rules.membership import Partner, partners_on
+from rules.membership import MEMO_LIMIT, Partner, partners_on, ruleset_memo
 from rules.ruleset import Ruleset
 
 __all__ = [
@@ -139,6 +139,18 @@ def choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
         NotCovered: no arrangement covers the district, or none is in force on the date.
         RequestInvalid: several arrangements would apply and none was named.
     """
+    key = (request.district, request.arrangement, request.date, request.commissioned)
+    memo = ruleset_memo(ruleset, "dhr.arrangements")
+    found: Arrangement | None = memo.get(key)
+    if found is None:  # a refusal is not kept: it is made again, naming its field
+        found = _choose_arrangement(ruleset, request)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def _choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
     ruleset.district(request.district, field="district")
     if request.arrangement is not None:
         arrangement = ruleset.arrangement(request.arrangement, field="arrangement")
@@ -195,12 +207,15 @@ class ResolvedSplit:
         currency = _currency(costs)
         return tuple(part.share(currency) for part in self.parts(costs))
 
-    def parts(self, costs: Sequence[Cost]) -> tuple[Part, ...]:
-        """:meth:`shares` in minor units: the same split, no money value made per partner."""
-        total = sum(allocations.to_minor(cost.amount) for cost in costs)
+    def parts(self, costs: Sequence[Cost], total: int | None = None) -> tuple[Part, ...]:
+        """:meth:`shares` in minor units: the same split, no money value made per partner
+        (``total``: the costs' total in minor units, when the caller has it)."""
+        if total is None:
+            total = sum(allocations.to_minor(cost.amount) for cost in costs)
         parts = [Part(share.organisation, share.role, allocations.to_minor(share.amount),
                       None, False, share.reason)
-                 for share in _contributions(self.contributions, costs)]
+                 for share in _contributions(self.contributions, costs)
+                 ] if self.contributions else []
         pool = total - sum(part.minor for part in parts)
         if not self.partners:
             raise allocations.InvalidParties("no parties to split between")
@@ -252,15 +267,26 @@ def resolve_split(ruleset: Ruleset, request: DhrRequest) -> tuple[Arrangement, R
                 f"arrangement {arrangement.id!r} does not share cost item {cost.item!r}; "
                 f"shared items: {', '.join(arrangement.shared_items)}",
                 field=f"costs.{index}.item")
-    district = ruleset.district(request.district, field="district")
-    partners = partners_on(ruleset, arrangement, district, when, request.health_body,
-                           request.any_health_body)
-    if not partners:
-        raise NotCovered(f"no statutory partner fills a role of {arrangement.id!r} on "
-                         f"{when.isoformat()}", field="date")
-    contributions = tuple(c for c in arrangement.contributions
-                          if ruleset.organisation(c.organisation).active_on(when))
-    return arrangement, ResolvedSplit(arrangement.id, when, partners, contributions)
+    # The same arrangement, district, day and health body resolve the same way: the split
+    # (and the integer weights it keeps) is made once per ruleset.
+    key = (arrangement.id, request.district, when, request.health_body,
+           request.any_health_body)
+    memo = ruleset_memo(ruleset, "dhr.splits")
+    split: ResolvedSplit | None = memo.get(key)
+    if split is None:
+        district = ruleset.district(request.district, field="district")
+        partners = partners_on(ruleset, arrangement, district, when, request.health_body,
+                               request.any_health_body)
+        if not partners:
+            raise NotCovered(f"no statutory partner fills a role of {arrangement.id!r} on "
+                             f"{when.isoformat()}", field="date")
+        contributions = tuple(c for c in arrangement.contributions
+                              if ruleset.organisation(c.organisation).active_on(when))
+        split = ResolvedSplit(arrangement.id, when, partners, contributions)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = split
+    return arrangement, split
 
 
 def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
@@ -273,14 +299,16 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     if not request.costs:
         raise RequestInvalid("no costs given", field="costs")
     arrangement, split = resolve_split(ruleset, request)
-    total = allocations.from_minor(sum(allocations.to_minor(cost.amount)
-                                       for cost in request.costs), _currency(request.costs))
-    parts = split.parts(request.costs)
-    return Apportionment(request, arrangement, split.governing_date, total, parts)
+    minor = sum(allocations.to_minor(cost.amount) for cost in request.costs)
+    parts = split.parts(request.costs, minor)
+    return Apportionment(request, arrangement, split.governing_date,
+                         allocations.from_minor(minor, _currency(request.costs)), parts)
 
 
 def _currency(costs: Sequence[Cost]) -> Currency:
     """The costs' currency (all must share it; GBP when there are none)."""
+    if len(costs) == 1:
+        return costs[0].amount.currency
     currencies = {cost.amount.currency for cost in costs}
     if len(currencies) > 1:
         raise RequestInvalid("costs are in more than one currency: "

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import bisect
 import weakref
+from collections.abc import Hashable
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -19,7 +21,7 @@ from rules.geography import District
 from rules.ruleset import Ruleset
 
 __all__ = ["Partner", "health_bodies_on", "health_body_on", "health_commissioner_kinds",
-           "partners_on", "resolve_partners"]
+           "partners_on", "resolve_partners", "ruleset_memo"]
 
 
 @attrs.frozen
@@ -63,6 +65,18 @@ class _Timeline:
                 dates.add(period.end)
         self.boundaries = sorted(dates)
         self.resolved: dict[tuple[str, str, str | None, bool, int], tuple[Partner, ...]] = {}
+        self.memos: dict[str, dict[Hashable, Any]] = {}
+
+
+#: Entries a memo of :func:`ruleset_memo` holds before it starts afresh.
+MEMO_LIMIT = 65_536
+
+
+def ruleset_memo(ruleset: Ruleset, name: str) -> dict[Hashable, Any]:
+    """A table, kept as long as ``ruleset``, for values derived from it alone (``name`` tells
+    the tables apart). The caller stores only what the ruleset decides, and empties the table
+    once it holds :data:`MEMO_LIMIT` entries."""
+    return _timeline(ruleset).memos.setdefault(name, {})
 
 
 #: Timelines by ruleset identity (a WeakKeyDictionary would compare whole rulesets by value on

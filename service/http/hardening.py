@@ -9,7 +9,8 @@
   control characters, before any of them can reach the database or a header.
 * Security headers on every answer: a Content-Security-Policy that allows only the app's own
   origin (inline ``<style>``/``<script>`` blocks the app itself wrote are allowed by hash;
-  the web app's pages set their own, with a nonce),
+  a web page's inline code carries the request's nonce, made when the page first asks for
+  it with :func:`csp_nonce`, and its policy names that nonce),
   ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, and ``Cache-Control:
   no-store`` on everything but static assets. They and the request id are added by
   :class:`SecureAnswers` (WSGI middleware) to the answer's header list as it starts: every
@@ -21,8 +22,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
+import random
 import re
+import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -33,7 +35,7 @@ from flask import Flask
 
 from service.http.problems import Rejected, problem
 
-__all__ = ["BodyBuffer", "SecureAnswers", "install", "request_id"]
+__all__ = ["BodyBuffer", "SecureAnswers", "csp_nonce", "install", "request_id"]
 
 #: An ``X-Request-Id`` we accept from a client or proxy; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
@@ -52,12 +54,17 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 BODY_KEY = "apportion.body"
 #: Where :class:`SecureAnswers` leaves the request's id in the WSGI environ.
 REQUEST_ID_KEY = "apportion.request_id"
+#: Where :class:`SecureAnswers` leaves the time (``time.perf_counter``) the request arrived.
+STARTED_KEY = "apportion.started"
+#: Where :func:`csp_nonce` keeps the request's nonce, once a page has asked for one.
+NONCE_KEY = "apportion.csp_nonce"
 
 
 class SecureAnswers:
     """WSGI middleware: gives each request its id (``X-Request-Id`` when it is a sane token,
-    else a new random one) and adds the security headers and the id to every answer's header
-    list as the answer starts (see :func:`secured_headers`)."""
+    else a new random one) and notes when it arrived (:data:`STARTED_KEY`, for the request
+    metrics), and adds the security headers and the id to every answer's header list as the
+    answer starts (see :func:`secured_headers`)."""
 
     def __init__(self, app: WsgiApp):
         self.app = app
@@ -65,14 +72,17 @@ class SecureAnswers:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse
                  ) -> Iterable[bytes]:
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        identity = given if REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+        # A request id need only be unique, not unguessable: the process's own generator
+        # (reseeded in each forked worker) makes one without a system call.
+        identity = given if REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
         environ[REQUEST_ID_KEY] = identity
+        environ[STARTED_KEY] = time.perf_counter()
         cacheable = environ.get("PATH_INFO", "").startswith(_CACHEABLE)
 
         def secured_start(status: str, headers: list[tuple[str, str]],
                           exc_info: Any = None) -> Any:
-            return start_response(status, secured_headers(headers, identity, cacheable),
-                                  exc_info)
+            return start_response(status, secured_headers(
+                headers, identity, cacheable, environ.get(NONCE_KEY)), exc_info)
 
         return self.app(environ, secured_start)
 
@@ -123,6 +133,8 @@ class BodyBuffer:
         """Read ``length`` bytes (a Content-Length), or to the end of a chunked body (the
         server marks its input as terminated); never past the limit."""
         stream = environ["wsgi.input"]
+        if length is not None and _held(stream) >= length:
+            return _read_held(stream, length)  # no socket is touched: no timeout to set
         sock: socket.socket | None = environ.get("gunicorn.socket")
         previous = sock.gettimeout() if sock is not None else None
         deadline = time.monotonic() + self.timeout
@@ -158,6 +170,27 @@ class _TooLarge(Exception):
     pass
 
 
+def _held(stream: Any) -> int:
+    """How many bytes of a body of known length the server has already received (gunicorn
+    reads the head of a request in large pieces, so a small body usually arrives with it):
+    reading them touches no socket. 0 when the stream is not gunicorn's, or not as expected.
+    """
+    reader = getattr(stream, "reader", None)
+    held = getattr(getattr(reader, "unreader", None), "buf", None)
+    if (type(reader).__name__ != "LengthReader" or not isinstance(held, io.BytesIO)
+            or not isinstance(getattr(stream, "buf", None), io.BytesIO) or stream.buf.tell()):
+        return 0
+    with held.getbuffer() as view:
+        return view.nbytes
+
+
+def _read_held(stream: Any, length: int) -> bytes:
+    body: bytes = stream.read(length)
+    if len(body) != length:
+        raise OSError("the body is shorter than its Content-Length")
+    return body
+
+
 def _refuse(environ: dict[str, Any], start_response: StartResponse, status: int,
             detail: str) -> Iterable[bytes]:
     titles = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}
@@ -170,6 +203,16 @@ def _refuse(environ: dict[str, Any], start_response: StartResponse, status: int,
 def request_id() -> str:
     """This request's id (given by the client or proxy, or made here)."""
     return str(flask.request.environ.get(REQUEST_ID_KEY, ""))
+
+
+def csp_nonce() -> str:
+    """This request's nonce for inline ``<style>`` and ``<script>`` (made on first use, so only
+    requests that render a page make one). Its answer's policy allows code carrying it."""
+    environ = flask.request.environ
+    nonce: str | None = environ.get(NONCE_KEY)
+    if nonce is None:
+        nonce = environ[NONCE_KEY] = secrets.token_urlsafe(16)
+    return nonce
 
 
 def _check_request() -> None:
@@ -197,20 +240,31 @@ def _policy(hashes: dict[str, set[str]]) -> str:
 _STRICT_POLICY = _policy({"style": set(), "script": set()})
 
 
+def _nonce_policy(nonce: str) -> str:
+    """A web page's policy: its own origin, and inline code only with the request's nonce."""
+    own = "'self'"
+    return "; ".join([
+        f"default-src {own}", f"script-src {own} 'nonce-{nonce}'",
+        f"style-src {own} 'nonce-{nonce}'", f"img-src {own}", f"font-src {own}",
+        f"connect-src {own}", f"form-action {own}", "frame-ancestors 'none'",
+        f"base-uri {own}", "object-src 'none'"])
+
+
 #: Headers every answer carries, whatever was set before: (name, value).
 _ALWAYS = [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
 _REPLACED = frozenset(name.lower() for name, _ in _ALWAYS)
 _REPLACED_UNLESS_CACHEABLE = _REPLACED | {"cache-control"}
 
 
-def secured_headers(headers: list[tuple[str, str]], identity: str, cacheable: bool = False
-                    ) -> list[tuple[str, str]]:
+def secured_headers(headers: list[tuple[str, str]], identity: str, cacheable: bool = False,
+                    nonce: str | None = None) -> list[tuple[str, str]]:
     """An answer's headers with the security headers (DESIGN.md §7) and ``X-Request-Id``.
 
     ``X-Frame-Options``, ``X-Content-Type-Options`` and (unless ``cacheable``)
-    ``Cache-Control: no-store`` replace any value set before; a policy already set (the web
-    app's pages: own origin, with a per-request nonce; the API's documentation: its inline
-    code by hash) and a referrer policy already set stay, else the strict ones are added.
+    ``Cache-Control: no-store`` replace any value set before; a policy already set (the API's
+    documentation: its inline code by hash) and a referrer policy already set stay, else the
+    ones added are the strict ones, or where the request made a ``nonce`` (a web page), the
+    policy allowing inline code that carries it.
     """
     replaced = _REPLACED if cacheable else _REPLACED_UNLESS_CACHEABLE
     secured = []
@@ -228,7 +282,8 @@ def secured_headers(headers: list[tuple[str, str]], identity: str, cacheable: bo
     if not referrer:
         secured.append(("Referrer-Policy", "same-origin"))
     if not policy:
-        secured.append(("Content-Security-Policy", _STRICT_POLICY))
+        secured.append(("Content-Security-Policy",
+                        _STRICT_POLICY if nonce is None else _nonce_policy(nonce)))
     if not cacheable:
         secured.append(("Cache-Control", "no-store"))
     secured.append(("X-Request-Id", identity))

@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from service.http.context import database
-from service.http.hardening import request_id
+from service.http.hardening import STARTED_KEY, request_id
 from service.http.problems import problem
 from service.ledger.tables import Document
 
@@ -89,14 +90,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.setLevel(level)
 
 
-#: Where :func:`_started` leaves the time a request started in the WSGI environ.
-_STARTED = "apportion.started"
-
-
-def _started() -> None:
-    flask.request.environ[_STARTED] = time.perf_counter()
-
-
 #: Each (method, route, status)'s request counter and latency histogram: ``labels`` takes a
 #: lock and checks its label values on every call; the children it returns never change.
 _SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -111,25 +104,30 @@ def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
     return found
 
 
-def _answered(response: flask.Response) -> flask.Response:
-    request = flask.request._get_current_object()  # type: ignore[attr-defined]
-    now = time.perf_counter()
-    elapsed = now - request.environ.get(_STARTED, now)
-    rule = request.url_rule
-    route, method, status = rule.rule if rule is not None else "unmatched", request.method, \
-        response.status_code
-    count, latency = _series(method, route, status)
-    count.inc()
-    latency.observe(elapsed)
-    kind = _BILLING_VIEWS.get(request.endpoint or "")
-    if kind is not None and status == 201:
-        BILLING_RUNS.labels(kind).inc()
-    if flask.current_app.config["ACCESS_LOG"]:
-        _log.info("%s %s %s", method, request.path, status, extra={
-            "method": method, "path": request.path, "route": route,
-            "status": status, "duration_ms": round(elapsed * 1000, 2),
-            "credential": flask.g.get("credential"), "remote": request.remote_addr})
-    return response
+def _measure(config: Mapping[str, Any]) -> Callable[[flask.Response], flask.Response]:
+    """The hook counting and timing each answer (from its arrival: :data:`STARTED_KEY`), and
+    writing the request's log line when ``config["ACCESS_LOG"]`` says so."""
+
+    def answered(response: flask.Response) -> flask.Response:
+        request = flask.request._get_current_object()  # type: ignore[attr-defined]
+        now = time.perf_counter()
+        elapsed = now - request.environ.get(STARTED_KEY, now)
+        rule = request.url_rule
+        route, method, status = rule.rule if rule is not None else "unmatched", \
+            request.method, response.status_code
+        count, latency = _series(method, route, status)
+        count.inc()
+        latency.observe(elapsed)
+        if status == 201 and rule is not None and rule.endpoint in _BILLING_VIEWS:
+            BILLING_RUNS.labels(_BILLING_VIEWS[rule.endpoint]).inc()
+        if config["ACCESS_LOG"]:
+            _log.info("%s %s %s", method, request.path, status, extra={
+                "method": method, "path": request.path, "route": route,
+                "status": status, "duration_ms": round(elapsed * 1000, 2),
+                "credential": flask.g.get("credential"), "remote": request.remote_addr})
+        return response
+
+    return answered
 
 
 @event.listens_for(Session, "after_flush")
@@ -182,7 +180,6 @@ def install(app: Flask) -> None:
     app.config.setdefault("ACCESS_LOG",
                           os.environ.get("APPORTION_ACCESS_LOG", "") in ("1", "true", "on"))
     configure_logging()
-    app.before_request_funcs.setdefault(None, []).insert(1, _started)
-    app.after_request(_answered)
+    app.after_request(_measure(app.config))
     app.add_url_rule("/metrics", "metrics", _metrics)
     app.add_url_rule("/readyz", "readyz", _ready)

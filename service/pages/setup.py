@@ -9,10 +9,11 @@ from typing import Any
 
 import flask
 from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+from service.http.hardening import csp_nonce
 from service.pages import formats
 
 __all__ = ["ASSETS", "csrf", "register"]
@@ -22,6 +23,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "node_modules" / "govuk-frontend"
 _OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 csrf = CSRFProtect()
+_NULL_SESSION = NullSession()
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -37,6 +39,10 @@ class SessionCookies(SecureCookieSessionInterface):
         if request.path.startswith("/api/"):
             return None
         return super().open_session(app, request)
+
+    def make_null_session(self, app: Flask) -> Any:
+        """The one null session: it refuses every change, so every request can share it."""
+        return _NULL_SESSION
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(flask.has_request_context() and flask.request.is_secure)
@@ -70,15 +76,6 @@ def _secret_key(app: Flask) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def _csp(nonce: str) -> str:
-    own = "'self'"
-    return "; ".join([
-        f"default-src {own}", f"script-src {own} 'nonce-{nonce}'",
-        f"style-src {own} 'nonce-{nonce}'", f"img-src {own}", f"font-src {own}",
-        f"connect-src {own}", f"form-action {own}", "frame-ancestors 'none'",
-        f"base-uri {own}", "object-src 'none'"])
-
-
 def register(app: Flask) -> None:
     """Add the web app to ``app``."""
     app.config["SECRET_KEY"] = _secret_key(app)
@@ -96,6 +93,9 @@ def register(app: Flask) -> None:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ] + ([app.jinja_loader] if app.jinja_loader else []))
     formats.install(app.jinja_env)
+    # A page's inline code carries the request's nonce (made when a page first asks for it);
+    # the answer's policy then allows it (service.http.hardening).
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     from service.pages import views
 
@@ -109,20 +109,6 @@ def register(app: Flask) -> None:
         if filename.startswith("govuk-frontend.min."):
             return flask.send_from_directory(ASSETS, filename, max_age=3600)
         return flask.send_from_directory(ASSETS / "assets", filename, max_age=3600)
-
-    @app.before_request
-    def nonce() -> None:
-        if not flask.request.path.startswith("/api/"):
-            flask.g.csp_nonce = secrets.token_urlsafe(16)
-
-    @app.after_request
-    def policy(response: flask.Response) -> flask.Response:
-        """The pages' policy: own origin, inline code only with this request's nonce (the
-        other security headers: :mod:`service.http.hardening`)."""
-        nonce = flask.g.get("csp_nonce")
-        if nonce is not None and "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = _csp(nonce)
-        return response
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> Any:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 import allocations
 from service.http.context import current_ruleset, ledger_session
+from service.http.hardening import csp_nonce
 from service.pages.forms import Form
 from service.pages.views.accounting import financial_year
 from service.pages.views.common import blueprint, needs, page
@@ -23,7 +24,7 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 def _chart(svg: str) -> Markup:
     """A pygal chart as inline SVG the page's Content-Security-Policy allows: its style
     element carries the page's nonce, its script (pygal's tooltips) is left out."""
-    nonce = flask.g.get("csp_nonce", "")
+    nonce = csp_nonce()
     return Markup(_SCRIPT.sub("", svg).replace("<style", f'<style nonce="{nonce}"'))
 
 
