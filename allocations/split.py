@@ -29,6 +29,7 @@ __all__ = [
     "Allocation",
     "Explanation",
     "Increment",
+    "Reason",
     "Weight",
     "hamilton",
     "integer_weights",
@@ -331,8 +332,17 @@ def split_minor(total: int, weights: tuple[int, ...]) -> tuple[list[int], tuple[
     """
     denominator = sum(weights)
     magnitude = abs(total)
-    shares, _ = hamilton(total, [magnitude * weight for weight in weights], denominator)
-    return shares, _reasons(weights, magnitude % denominator)
+    reasons = _reasons(weights, magnitude % denominator)
+    # Each quota's floor, plus the leftover unit where the reasons say so: with
+    # magnitude = q * denominator + residue, every quota is q * weight plus the quota of the
+    # residue, so the floors differ from the residue's by q * weight, the remainders and the
+    # leftover count are the residue's, and :func:`hamilton` on the whole total would pick the
+    # same parties.
+    shares = [magnitude * weight // denominator + lucky
+              for weight, (_, lucky, _) in zip(weights, reasons, strict=True)]
+    if total < 0:
+        shares = [-share for share in shares]
+    return shares, reasons
 
 
 def split_by_weight(total: Money | str | Decimal, weights: Mapping[P, Weight]) -> Allocation:

@@ -1,6 +1,8 @@
 """The baseline of benchmarks/service.py: a bare Flask endpoint that parses the same JSON and
 returns an answer of the same shape and size as POST /api/v1/dhr/apportion (six shares with
-names, reasons and the arrangement's source), with no validation, rules or money arithmetic.
+names, reasons and the arrangement's source, and the same response headers: the security
+headers and a request id every answer of the service carries), with no validation, rules,
+money arithmetic, or header logic.
 
 ``python benchmarks/bare_app.py PORT WORKERS`` serves it under the gunicorn settings of
 ``apportion serve`` (:func:`service.cli.server.gunicorn_options`).
@@ -28,8 +30,18 @@ UNLUCKY = ("no leftover penny: its remainder of 1/3 of a penny is not among the 
            "(ties go to the party listed first)")
 
 
+# The headers of the service's answer (service.http.hardening), as constant text.
+HEADERS = [
+    ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; "
+     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+     "frame-ancestors 'none'"),
+    ("Cache-Control", "no-store"), ("X-Request-Id", "0" * 32)]
+
+
 @app.post("/api/v1/dhr/apportion")
-def apportion() -> dict[str, Any]:
+def apportion() -> tuple[dict[str, Any], int, list[tuple[str, str]]]:
     body = request.get_json()
     total = body["costs"][0]["amount"]
     return {
@@ -40,7 +52,7 @@ def apportion() -> dict[str, Any]:
         "shares": [{"organisation": ORGANISATIONS[i], "name": NAMES[i], "role": f"role-{i:010d}",
                     "amount": total[:-1] + "4", "fraction": "1/6", "remainder_penny": i < 2,
                     "reason": LUCKY if i < 2 else UNLUCKY} for i in range(6)],
-    }
+    }, 200, HEADERS
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@ to a bare Flask endpoint returning an answer of the same size under the same gun
 
 ``apportion serve`` runs as a user runs it (its own settings, a fresh SQLite ledger); the bare
 app (benchmarks/bare_app.py) is served with the same settings
-(:func:`service.cli.server.gunicorn_options`). Both answer bodies are checked to be the same
-size. wrk (Debian's package) loads them in alternate rounds in the same run; the figure is the
-ratio of median requests per second, with each side's spread. On a busy machine requests per
-second swing with the neighbours' load, so the CPU time the server processes spend per request
+(:func:`service.cli.server.gunicorn_options`). Both answers are checked to be the same size,
+headers and body (the bare app sends the service's security headers as constant text).
+wrk (Debian's package) loads them in alternate rounds in the same run; the figure is the ratio
+of median requests per second, with each side's spread. On a busy machine requests per second
+swing with the neighbours' load, so the CPU time the server processes spend per request
 (Linux: /proc) is printed too, with its ratio (bare / ours: the throughput ratio when the
 servers are CPU-bound). Target: >= 0.9.
 
@@ -34,7 +35,8 @@ PATH = "/api/v1/dhr/apportion"
 TARGET = 0.9
 
 
-def wait_for(server: subprocess.Popen[bytes], url: str) -> bytes:
+def wait_for(server: subprocess.Popen[bytes], url: str) -> tuple[int, int]:
+    """Wait until the server answers; the size of its answer's headers and of its body."""
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -42,7 +44,8 @@ def wait_for(server: subprocess.Popen[bytes], url: str) -> bytes:
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=2) as response:
                 assert response.status == 200
-                return bytes(response.read())
+                head = sum(len(f"{name}: {value}\r\n") for name, value in response.getheaders())
+                return head, len(response.read())
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
@@ -109,9 +112,10 @@ def main() -> None:
         our_url = f"http://127.0.0.1:{args.port}{PATH}"
         bare_url = f"http://127.0.0.1:{args.port + 1}{PATH}"
         try:
-            sizes = len(wait_for(ours, our_url)), len(wait_for(bare, bare_url))
-            if abs(sizes[0] - sizes[1]) > 0.02 * sizes[0]:
-                raise SystemExit(f"answers differ in size: {sizes}; adjust bare_app.py")
+            sizes = wait_for(ours, our_url), wait_for(bare, bare_url)
+            if any(abs(mine - theirs) > 0.02 * mine for mine, theirs in zip(*sizes, strict=True)):
+                raise SystemExit(f"answers differ in size (headers, body): {sizes}; "
+                                 "adjust bare_app.py")
             load(our_url, script, 2, args.connections)  # warm up both
             load(bare_url, script, 2, args.connections)
             apportion, baseline, ratios = [], [], []
@@ -129,7 +133,8 @@ def main() -> None:
                 server.terminate()
                 server.wait(timeout=20)
     print(f"hot endpoint, gunicorn {args.workers} workers (apportion serve's settings), "
-          f"{args.rounds} interleaved rounds of {args.seconds} s, answers of {sizes[0]} bytes")
+          f"{args.rounds} interleaved rounds of {args.seconds} s, answers of {sizes[0][0]} bytes "
+          f"of headers and {sizes[0][1]} of body")
     print(f"  apportion serve  POST {PATH}: {spread(apportion)}")
     print(f"  bare Flask, same size answer:          {spread(baseline)}")
     ratio = statistics.median(apportion) / statistics.median(baseline)

@@ -103,15 +103,28 @@ class Part:
 class Apportionment:
     """The split of a request's costs; ``sum(share.amount) == total`` by construction.
 
-    ``parts`` are the shares in minor units (what an answer needs); ``shares`` the same as
-    money, made when asked for.
+    Kept as columns: the contributions taken first (as parts), then each partner with its
+    amount in minor units and its reason (fraction, leftover penny, sentence), in order; an
+    answer reads them without making an object per payer. ``parts`` (the shares in minor
+    units) and ``shares`` (the same as money) are made when asked for.
     """
 
     request: DhrRequest
     arrangement: Arrangement
     governing_date: date
     total: Money
-    parts: tuple[Part, ...]
+    contributions: tuple[Part, ...]
+    partners: tuple[Partner, ...]
+    minor: tuple[int, ...]
+    reasons: tuple[allocations.Reason, ...]
+
+    @functools.cached_property
+    def parts(self) -> tuple[Part, ...]:
+        """Every payer's part, contributions first, in order."""
+        return self.contributions + tuple(
+            Part(partner.organisation, partner.role, amount, fraction, lucky, reason)
+            for partner, amount, (fraction, lucky, reason)
+            in zip(self.partners, self.minor, self.reasons, strict=True))
 
     @functools.cached_property
     def shares(self) -> tuple[Share, ...]:
@@ -207,24 +220,29 @@ class ResolvedSplit:
         currency = _currency(costs)
         return tuple(part.share(currency) for part in self.parts(costs))
 
-    def parts(self, costs: Sequence[Cost], total: int | None = None) -> tuple[Part, ...]:
-        """:meth:`shares` in minor units: the same split, no money value made per partner
-        (``total``: the costs' total in minor units, when the caller has it)."""
-        if total is None:
-            total = sum(allocations.to_minor(cost.amount) for cost in costs)
-        parts = [Part(share.organisation, share.role, allocations.to_minor(share.amount),
-                      None, False, share.reason)
-                 for share in _contributions(self.contributions, costs)
-                 ] if self.contributions else []
-        pool = total - sum(part.minor for part in parts)
+    def parts(self, costs: Sequence[Cost]) -> tuple[Part, ...]:
+        """:meth:`shares` in minor units: the same split, no money value made per partner."""
+        contributions, minor, reasons = self.columns(
+            costs, sum(allocations.to_minor(cost.amount) for cost in costs))
+        return contributions + tuple(
+            Part(partner.organisation, partner.role, amount, fraction, lucky, reason)
+            for partner, amount, (fraction, lucky, reason)
+            in zip(self.partners, minor, reasons, strict=True))
+
+    def columns(self, costs: Sequence[Cost], total: int
+                ) -> tuple[tuple[Part, ...], tuple[int, ...], tuple[allocations.Reason, ...]]:
+        """The split of ``costs`` (``total`` minor units) as columns: the contributions' parts,
+        then each partner's amount in minor units and its reason, in :attr:`partners` order."""
+        contributions = tuple(
+            Part(share.organisation, share.role, allocations.to_minor(share.amount), None,
+                 False, share.reason)
+            for share in _contributions(self.contributions, costs)
+        ) if self.contributions else ()
+        pool = total - sum(part.minor for part in contributions)
         if not self.partners:
             raise allocations.InvalidParties("no parties to split between")
         minor, reasons = allocations.split_minor(pool, self._weights)
-        for partner, amount, (fraction, lucky, reason) in zip(self.partners, minor, reasons,
-                                                               strict=True):
-            parts.append(Part(partner.organisation, partner.role, amount, fraction, lucky,
-                              reason))
-        return tuple(parts)
+        return contributions, tuple(minor), reasons
 
     @functools.cached_property
     def _weights(self) -> tuple[int, ...]:
@@ -299,10 +317,11 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     if not request.costs:
         raise RequestInvalid("no costs given", field="costs")
     arrangement, split = resolve_split(ruleset, request)
-    minor = sum(allocations.to_minor(cost.amount) for cost in request.costs)
-    parts = split.parts(request.costs, minor)
+    total = sum(allocations.to_minor(cost.amount) for cost in request.costs)
+    contributions, minor, reasons = split.columns(request.costs, total)
     return Apportionment(request, arrangement, split.governing_date,
-                         allocations.from_minor(minor, _currency(request.costs)), parts)
+                         allocations.from_minor(total, _currency(request.costs)),
+                         contributions, split.partners, minor, reasons)
 
 
 def _currency(costs: Sequence[Cost]) -> Currency:

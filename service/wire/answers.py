@@ -139,15 +139,19 @@ def apportionment_body(ruleset: rules.Ruleset, result: rules.Apportionment) -> d
         "date": request.date.isoformat(),
         "governing_date": result.governing_date.isoformat(),
         "district": request.district,
-        "health_body": next((p.organisation for p in result.parts if p.role == health_role),
+        "health_body": next((p.organisation for p in result.partners if p.role == health_role),
                             None),
         "arrangement": {"id": result.arrangement.id, "name": result.arrangement.name,
                         "source": result.arrangement.source},
         "shares": [{"organisation": p.organisation, "name": name_of(p.organisation),
                     "role": p.role, "amount": format_minor(p.minor, currency),
-                    "fraction": _fraction(p.fraction),
-                    "remainder_penny": p.remainder_penny, "reason": p.reason}
-                   for p in result.parts],
+                    "fraction": None, "remainder_penny": False, "reason": p.reason}
+                   for p in result.contributions] + [
+                   {"organisation": p.organisation, "name": name_of(p.organisation),
+                    "role": p.role, "amount": format_minor(minor, currency),
+                    "fraction": str(fraction), "remainder_penny": lucky, "reason": reason}
+                   for p, minor, (fraction, lucky, reason)
+                   in zip(result.partners, result.minor, result.reasons, strict=True)],
     }
 
 

@@ -12,7 +12,6 @@ messages. The schema stays the one validator of the input and the source of its 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -30,17 +29,18 @@ class _Defer(Exception):
     """The input is not one the compiled path accepts: ``schema.load`` decides."""
 
 
-_LOADERS: weakref.WeakKeyDictionary[ma.Schema, Load] = weakref.WeakKeyDictionary()
+#: The attribute of a schema object holding its compiled loader.
+_LOADER = "_apportion_loader"
 
 
 def loader(schema: ma.Schema) -> Load:
     """Return a function loading data exactly as ``schema.load`` does (compiled once per schema
-    object).
+    object, and kept on it).
 
     Raises (from the returned function):
         marshmallow.ValidationError: as ``schema.load`` raises it.
     """
-    found = _LOADERS.get(schema)
+    found: Load | None = getattr(schema, _LOADER, None)
     if found is None:
         compiled = _compile_schema(schema)
 
@@ -52,7 +52,8 @@ def loader(schema: ma.Schema) -> Load:
                     pass
             return schema.load(data)
 
-        found = _LOADERS[schema] = load
+        found = load
+        setattr(schema, _LOADER, load)
     return found
 
 
