@@ -317,11 +317,12 @@ def apportion(ruleset: Ruleset, request: DhrRequest) -> Apportionment:
     if not request.costs:
         raise RequestInvalid("no costs given", field="costs")
     arrangement, split = resolve_split(ruleset, request)
+    currency = _currency(request.costs)
     total = sum(allocations.to_minor(cost.amount) for cost in request.costs)
     contributions, minor, reasons = split.columns(request.costs, total)
     return Apportionment(request, arrangement, split.governing_date,
-                         allocations.from_minor(total, _currency(request.costs)),
-                         contributions, split.partners, minor, reasons)
+                         allocations.from_minor(total, currency), contributions,
+                         split.partners, minor, reasons)
 
 
 def _currency(costs: Sequence[Cost]) -> Currency:

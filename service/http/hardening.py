@@ -133,7 +133,7 @@ class BodyBuffer:
         """Read ``length`` bytes (a Content-Length), or to the end of a chunked body (the
         server marks its input as terminated); never past the limit."""
         stream = environ["wsgi.input"]
-        if length is not None and _held(stream) >= length:
+        if length is not None and _held(stream, length) >= length:
             return _read_held(stream, length)  # no socket is touched: no timeout to set
         sock: socket.socket | None = environ.get("gunicorn.socket")
         previous = sock.gettimeout() if sock is not None else None
@@ -170,14 +170,15 @@ class _TooLarge(Exception):
     pass
 
 
-def _held(stream: Any) -> int:
-    """How many bytes of a body of known length the server has already received (gunicorn
-    reads the head of a request in large pieces, so a small body usually arrives with it):
-    reading them touches no socket. 0 when the stream is not gunicorn's, or not as expected.
-    """
+def _held(stream: Any, length: int) -> int:
+    """How many bytes of a body of ``length`` bytes, none of it read yet, the server has
+    already received (gunicorn reads the head of a request in large pieces, so a small body
+    usually arrives with it): reading them touches no socket. 0 when the stream is not
+    gunicorn's, or not as expected."""
     reader = getattr(stream, "reader", None)
     held = getattr(getattr(reader, "unreader", None), "buf", None)
-    if (type(reader).__name__ != "LengthReader" or not isinstance(held, io.BytesIO)
+    if (type(reader).__name__ != "LengthReader" or getattr(reader, "length", None) != length
+            or not isinstance(held, io.BytesIO)
             or not isinstance(getattr(stream, "buf", None), io.BytesIO) or stream.buf.tell()):
         return 0
     with held.getbuffer() as view:
@@ -292,9 +293,11 @@ def secured_headers(headers: list[tuple[str, str]], identity: str, cacheable: bo
 
 def _inline_policy(response: flask.Response) -> flask.Response:
     """An HTML answer with no policy of its own (the API's documentation page) may also run
-    the inline styles and scripts it carries, named by their hashes."""
+    the inline styles and scripts it carries, named by their hashes. (A web page made a nonce:
+    its policy names the nonce, :func:`secured_headers`.)"""
     if (response.mimetype == "text/html" and not response.direct_passthrough
-            and "Content-Security-Policy" not in response.headers):
+            and "Content-Security-Policy" not in response.headers
+            and NONCE_KEY not in flask.request.environ):
         hashes: dict[str, set[str]] = {"style": set(), "script": set()}
         for kind, content in _INLINE.findall(response.get_data()):
             digest = base64.b64encode(hashlib.sha256(content).digest()).decode()

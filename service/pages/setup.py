@@ -23,7 +23,17 @@ ASSETS = Path(__file__).resolve().parents[2] / "node_modules" / "govuk-frontend"
 _OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 csrf = CSRFProtect()
-_NULL_SESSION = NullSession()
+
+
+class _SharedNullSession(NullSession):
+    """The null session every request without a session shares: it refuses every change
+    (``|=`` included, which Flask's own leaves open)."""
+
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
+        raise RuntimeError("this request has no session (the JSON API takes bearer tokens)")
+
+
+_NULL_SESSION = _SharedNullSession()
 
 
 class SessionCookies(SecureCookieSessionInterface):

@@ -274,6 +274,11 @@ def test_security_headers(ledger: Ledger) -> None:
         assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
         assert "http" not in policy  # no other host
         assert response.headers["X-Frame-Options"] == "DENY"
+        if response.status_code == 200:
+            # The page's inline code carries the nonce its policy names (made for it).
+            nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+            assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+            assert "sha256-" not in policy
     assert client.get("/cases").headers["Cache-Control"] == "no-store"
     assert client.get("/assets/govuk-frontend.min.css").status_code == 200
     assert client.get("/assets/fonts/bold-b542beb274-v2.woff2").status_code == 200
