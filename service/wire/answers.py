@@ -42,10 +42,6 @@ def _period(period: Period) -> dict[str, str | None]:
             "to": period.end.isoformat() if period.end else None}
 
 
-def _fraction(value: Fraction | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _weight(value: Fraction) -> str:
     return str(value) if value.denominator != 1 else str(value.numerator)
 
