@@ -22,7 +22,7 @@ from moneyed import Currency, Money
 import allocations
 from rules.arrangements import Arrangement, Contribution
 from rules.exceptions import NotCovered, RequestInvalid
-from rules.membership import MEMO_LIMIT, Partner, partners_on, ruleset_memo
+from rules.membership import Partner, partners_on, remember, ruleset_memo
 from rules.ruleset import Ruleset
 
 __all__ = [
@@ -121,16 +121,22 @@ class Apportionment:
     @functools.cached_property
     def parts(self) -> tuple[Part, ...]:
         """Every payer's part, contributions first, in order."""
-        return self.contributions + tuple(
-            Part(partner.organisation, partner.role, amount, fraction, lucky, reason)
-            for partner, amount, (fraction, lucky, reason)
-            in zip(self.partners, self.minor, self.reasons, strict=True))
+        return _parts(self.contributions, self.partners, self.minor, self.reasons)
 
     @functools.cached_property
     def shares(self) -> tuple[Share, ...]:
         """Each payer's share as money, in the order of :attr:`parts`."""
         currency = self.total.currency
         return tuple(part.share(currency) for part in self.parts)
+
+
+def _parts(contributions: tuple[Part, ...], partners: Sequence[Partner], minor: Sequence[int],
+           reasons: Sequence[allocations.Reason]) -> tuple[Part, ...]:
+    """A split's columns as parts: the contributions', then each partner's, in order."""
+    return contributions + tuple(
+        Part(partner.organisation, partner.role, amount, fraction, lucky, reason)
+        for partner, amount, (fraction, lucky, reason)
+        in zip(partners, minor, reasons, strict=True))
 
 
 def governing_date(arrangement: Arrangement, request: DhrRequest) -> date:
@@ -156,10 +162,7 @@ def choose_arrangement(ruleset: Ruleset, request: DhrRequest) -> Arrangement:
     memo = ruleset_memo(ruleset, "dhr.arrangements")
     found: Arrangement | None = memo.get(key)
     if found is None:  # a refusal is not kept: it is made again, naming its field
-        found = _choose_arrangement(ruleset, request)
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key] = found
+        found = remember(memo, key, _choose_arrangement(ruleset, request))
     return found
 
 
@@ -224,10 +227,7 @@ class ResolvedSplit:
         """:meth:`shares` in minor units: the same split, no money value made per partner."""
         contributions, minor, reasons = self.columns(
             costs, sum(allocations.to_minor(cost.amount) for cost in costs))
-        return contributions + tuple(
-            Part(partner.organisation, partner.role, amount, fraction, lucky, reason)
-            for partner, amount, (fraction, lucky, reason)
-            in zip(self.partners, minor, reasons, strict=True))
+        return _parts(contributions, self.partners, minor, reasons)
 
     def columns(self, costs: Sequence[Cost], total: int
                 ) -> tuple[tuple[Part, ...], tuple[int, ...], tuple[allocations.Reason, ...]]:
@@ -300,10 +300,7 @@ def resolve_split(ruleset: Ruleset, request: DhrRequest) -> tuple[Arrangement, R
                              f"{when.isoformat()}", field="date")
         contributions = tuple(c for c in arrangement.contributions
                               if ruleset.organisation(c.organisation).active_on(when))
-        split = ResolvedSplit(arrangement.id, when, partners, contributions)
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key] = split
+        split = remember(memo, key, ResolvedSplit(arrangement.id, when, partners, contributions))
     return arrangement, split
 
 

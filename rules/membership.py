@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Hashable
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -21,7 +21,7 @@ from rules.geography import District
 from rules.ruleset import Ruleset
 
 __all__ = ["Partner", "health_bodies_on", "health_body_on", "health_commissioner_kinds",
-           "partners_on", "resolve_partners", "ruleset_memo"]
+           "partners_on", "remember", "resolve_partners", "ruleset_memo"]
 
 
 @attrs.frozen
@@ -68,15 +68,25 @@ class _Timeline:
         self.memos: dict[str, dict[Hashable, Any]] = {}
 
 
+T = TypeVar("T")
+
 #: Entries a memo of :func:`ruleset_memo` holds before it starts afresh.
 MEMO_LIMIT = 65_536
 
 
 def ruleset_memo(ruleset: Ruleset, name: str) -> dict[Hashable, Any]:
     """A table, kept as long as ``ruleset``, for values derived from it alone (``name`` tells
-    the tables apart). The caller stores only what the ruleset decides, and empties the table
-    once it holds :data:`MEMO_LIMIT` entries."""
+    the tables apart). Store in it with :func:`remember`."""
     return _timeline(ruleset).memos.setdefault(name, {})
+
+
+def remember(memo: dict[Hashable, Any], key: Hashable, value: T) -> T:
+    """Keep ``value`` under ``key`` in a :func:`ruleset_memo` table (which starts afresh once
+    it holds :data:`MEMO_LIMIT` entries) and return it."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 #: Timelines by ruleset identity (a WeakKeyDictionary would compare whole rulesets by value on
