@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -136,6 +137,23 @@ def document_body(session: Session, document: Document) -> dict[str, Any]:
     return document_bodies(session, [document])[0]
 
 
+def document_bodies(session: Session, documents: Sequence[Document]) -> list[dict[str, Any]]:
+    """Documents as the API shows them: ``{"number", "kind", "case", "organisation",
+    "on_behalf_of"?, "amount", "issued", "due", "status", "paid", "credited", "outstanding",
+    "corrects": [numbers], "lines": [{"case", "item", "incurred", "fraction", "amount"}]}``."""
+    session.flush()  # the Core reads below do not flush by themselves
+    return _bodies(session.connection(), [(*_fields_of(d), None) for d in documents])
+
+
+#: What a document's body shows of it, in the order a list reads them (as plain tuples: a
+#: row's fields by position cost a fraction of its attributes by name).
+_FIELDS = ("id", "number", "kind", "case_id", "organisation", "on_behalf_of", "amount",
+           "issued", "due", "paid", "credited")
+_fields_of = operator.attrgetter(*_FIELDS)
+#: The columns a list reads (as Core rows) to show a document, then its case's reference.
+_DOCUMENT_COLUMNS = (*(getattr(Document, name) for name in _FIELDS), Case.reference)
+
+
 def _ids() -> Any:
     return sa.bindparam("ids", expanding=True)
 
@@ -156,61 +174,56 @@ _GROUP_ITEMS = (select(Tranche.split_id, Tranche.item, func.max(Tranche.incurred
                 .order_by(Tranche.split_id, func.min(Tranche.id)))
 
 
-def document_bodies(session: Session, documents: Sequence[Any],
-                    references: dict[int, str] | None = None) -> list[dict[str, Any]]:
-    """Documents (:class:`Document` objects, or rows with its columns) as the API shows them:
-    ``{"number", "kind", "case", "organisation", "on_behalf_of"?, "amount", "issued", "due",
-    "status", "paid", "credited", "outstanding", "corrects": [numbers], "lines": [{"case",
-    "item", "incurred", "fraction", "amount"}]}``; ``references``: the cases' references by
-    id, when the caller read them already. Read as Core rows, in four queries whatever the
-    number of documents (five without ``references``)."""
-    if not documents:
+def _bodies(connection: sa.Connection, rows: Sequence[Sequence[Any]]
+            ) -> list[dict[str, Any]]:
+    """The bodies of documents given as tuples of their :data:`_FIELDS` and their case's
+    reference (``None``: read here). Read as Core rows, in three queries whatever the number
+    of documents (four when references are to read)."""
+    if not rows:
         return []
-    ids = [d.id for d in documents if d.id is not None]
-    session.flush()  # the Core reads below do not flush by themselves
-    connection = session.connection()
-    if references is None:
-        references = dict(connection.execute(
-            _REFERENCES, {"ids": list({d.case_id for d in documents})}).all())
+    references = {row[3]: row[11] for row in rows}
+    missing = [case_id for case_id, reference in references.items() if reference is None]
+    if missing:
+        references.update(connection.execute(_REFERENCES, {"ids": missing}).all())
+    ids = [row[0] for row in rows]
     corrects: dict[int, list[str]] = defaultdict(list)
     for document_id, number in connection.execute(_CORRECTED, {"ids": ids}).all():
         corrects[document_id].append(number)
     lines = connection.execute(_LINES, {"ids": ids}).all()
-    described = _describe_groups(session, {line.split_id for line in lines})
-    reference_of = {d.id: references.get(d.case_id, "") for d in documents}
-    per_document: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    described = _describe_groups(connection, {line[1] for line in lines})
+    reference_of = {row[0]: references[row[3]] for row in rows}
+    per_document: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for owner, split_id, organisation, amount, group_data in lines:
         items, incurred = described.get(split_id, ("", None))
-        per_document[owner or 0].append({
-            "case": reference_of.get(owner, ""), "item": items, "incurred": incurred,
+        per_document[owner].append({
+            "case": reference_of[owner], "item": items, "incurred": incurred,
             "fraction": _group_fractions(group_data).get(organisation),
             "amount": pence(amount)})
     bodies = []
-    for document in documents:
-        amount, paid, credited = document.amount, document.paid, document.credited
+    for (id_, number, kind, case_id, organisation, on_behalf_of, amount, issued, due, paid,
+         credited, _) in rows:
         if amount < 0:
             paid, credited = -paid, -credited
         left = amount - paid - credited  # outstanding(document), signed like it
-        body: dict[str, Any] = {
-            "number": document.number, "kind": document.kind,
-            "case": reference_of[document.id], "organisation": document.organisation}
-        if document.on_behalf_of:
-            body["on_behalf_of"] = document.on_behalf_of
+        body: dict[str, Any] = {"number": number, "kind": kind,
+                                "case": references[case_id], "organisation": organisation}
+        if on_behalf_of:
+            body["on_behalf_of"] = on_behalf_of
         body["amount"] = pence(amount)
-        body["issued"] = document.issued.isoformat()
-        body["due"] = (document.due or document.issued).isoformat()
+        body["issued"] = issued.isoformat()
+        body["due"] = (due or issued).isoformat()
         body["status"] = (("paid" if paid else "credited") if left == 0 else
                           "open" if amount < 0 or left == amount else "part-paid")
         body["paid"] = pence(paid)
         body["credited"] = pence(credited)
         body["outstanding"] = pence(left)
-        body["corrects"] = corrects.get(document.id, [])
-        body["lines"] = per_document.get(document.id, [])
+        body["corrects"] = corrects.get(id_, [])
+        body["lines"] = per_document.get(id_, [])
         bodies.append(body)
     return bodies
 
 
-def _describe_groups(session: Session, group_ids: set[int]
+def _describe_groups(connection: sa.Connection, group_ids: set[int]
                      ) -> dict[int, tuple[str, str | None]]:
     """Per split group: its cost items (in order of their first tranche) and the latest date
     incurred (aggregated in SQL: a group's tranches are not loaded)."""
@@ -218,7 +231,7 @@ def _describe_groups(session: Session, group_ids: set[int]
         return {}
     items: dict[int, list[str]] = defaultdict(list)
     latest: dict[int, date] = {}
-    for split_id, item, incurred in session.connection().execute(
+    for split_id, item, incurred in connection.execute(
             _GROUP_ITEMS, {"ids": list(group_ids)}).all():
         assert split_id is not None  # (tranches of the groups asked for)
         items[split_id].append(item)
@@ -253,35 +266,41 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     (only those with something outstanding); at most ``limit`` of
     them after the document whose id is ``cursor`` (keyset paging on the id: a constant
     number of queries whatever the page's size or depth)."""
-    query = select(*_DOCUMENT_COLUMNS, Case.reference).join(Case, Case.id == Document.case_id)
-    if organisation:
-        query = query.where(Document.organisation == organisation)
-    if case:
-        query = query.where(Case.reference == case)
-    if status:
-        query = query.where(Document.status == status)
+    given = {"organisation": organisation or None, "case": case or None,
+             "status": status or None, "from_": from_, "to": to,
+             "cursor": None if cursor is None else since(cursor),
+             "limit": None if limit is None else limit + 1}
+    given = {name: value for name, value in given.items() if value is not None}
+    query = _documents_query(frozenset(given), unsettled)
+    session.flush()  # a Core read does not flush by itself
+    connection = session.connection()
+    with collection_paused():  # Core rows: no ORM objects for a page of documents
+        shown, last = cut(connection.execute(query, given).all(), limit, operator.itemgetter(0))
+        return Page(_bodies(connection, shown), last)
+
+
+@functools.cache
+def _documents_query(given: frozenset[str], unsettled: bool) -> sa.Select[Any]:
+    """The page query of :func:`list_documents` for the filters ``given`` (names of its bound
+    parameters): built once per combination, so a request reuses the compiled statement."""
+    query = select(*_DOCUMENT_COLUMNS).join(Case, Case.id == Document.case_id)
+    conditions = {
+        "organisation": Document.organisation == sa.bindparam("organisation"),
+        "case": Case.reference == sa.bindparam("case"),
+        "status": Document.status == sa.bindparam("status"),
+        "from_": Document.issued >= sa.bindparam("from_", type_=sa.Date),
+        "to": Document.issued <= sa.bindparam("to", type_=sa.Date),
+        "cursor": Document.id > sa.bindparam("cursor"),
+    }
+    for name, condition in conditions.items():
+        if name in given:
+            query = query.where(condition)
     if unsettled:
         query = query.where(Document.status.in_(("open", "part-paid")))
-    if from_:
-        query = query.where(Document.issued >= from_)
-    if to:
-        query = query.where(Document.issued <= to)
-    if cursor is not None:
-        query = query.where(Document.id > since(cursor))
     query = query.order_by(Document.id)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    session.flush()  # a Core read does not flush by itself
-    with collection_paused():  # Core rows: no ORM objects for a page of documents
-        shown, last = cut(session.connection().execute(query).all(), limit, lambda d: d.id)
-        return Page(document_bodies(session, shown, {d.case_id: d.reference for d in shown}),
-                    last)
-
-
-#: The columns of a document a list reads (as Core rows) to show it.
-_DOCUMENT_COLUMNS = (Document.id, Document.number, Document.kind, Document.case_id,
-                     Document.organisation, Document.on_behalf_of, Document.amount,
-                     Document.issued, Document.due, Document.paid, Document.credited)
+    if "limit" in given:
+        query = query.limit(sa.bindparam("limit", type_=sa.Integer))
+    return query
 
 
 def invoiced_organisations(session: Session) -> list[str]:

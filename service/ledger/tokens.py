@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.ledger import audit
@@ -120,9 +120,13 @@ def revoke_token(session: Session, token_id: int, actor: str = "system") -> dict
     return after
 
 
+#: A token by its digest (built once: a request reuses the compiled statement).
+_BY_DIGEST = select(Token).where(Token.digest == bindparam("digest"))
+
+
 def find_token(session: Session, token: str) -> Token | None:
     """The stored token matching ``token`` if it exists, is not revoked and has not expired."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(Token).where(Token.digest == _digest(token)))
+    row = session.scalar(_BY_DIGEST, {"digest": _digest(token)})
     return row if row is not None and _active(row, audit.now()) else None
