@@ -5,12 +5,14 @@ A case stores no victim-identifying data (there is no field for it). Every write
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Connection, Date, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 import allocations
@@ -200,17 +202,26 @@ _NETS = (select(DocumentLine.case_id, DocumentLine.organisation, func.sum(Docume
                 DocumentLine.document_id.is_not(None))
          .group_by(DocumentLine.case_id, DocumentLine.organisation)
          .order_by(DocumentLine.case_id, func.min(DocumentLine.document_id)))
+#: What a case's body shows of it, in the order a list reads them (plain tuples: a row's
+#: fields by position cost a fraction of its attributes by name).
+_FIELDS = ("id", "reference", "district", "health_body", "commissioned", "status")
+_fields_of = operator.attrgetter(*_FIELDS)
+_CASE_COLUMNS = tuple(getattr(Case, name) for name in _FIELDS)
 
 
-def case_bodies(session: Session, cases: Sequence[Any]) -> list[dict[str, Any]]:
-    """Cases (:class:`Case` objects, or rows with their columns) as the API shows them (see
-    :func:`case_body`), in two queries whatever their number, read as Core rows: their
-    tranches, and each one's net invoiced per organisation summed in SQL."""
-    if not cases:
-        return []
-    ids = {"ids": [c.id for c in cases]}
+def case_bodies(session: Session, cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """Cases as the API shows them (see :func:`case_body`)."""
     session.flush()  # Core reads below do not flush by themselves
-    connection = session.connection()
+    return _bodies(session.connection(), [_fields_of(case) for case in cases])
+
+
+def _bodies(connection: Connection, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The bodies of cases given as tuples of their :data:`_FIELDS`, in two queries whatever
+    their number, read as Core rows: their tranches, and each one's net invoiced per
+    organisation summed in SQL."""
+    if not rows:
+        return []
+    ids = {"ids": [row[0] for row in rows]}
     costs: dict[int, list[dict[str, Any]]] = defaultdict(list)
     totals: dict[int, int] = defaultdict(int)
     billed: dict[int, int] = defaultdict(int)
@@ -220,34 +231,45 @@ def case_bodies(session: Session, cases: Sequence[Any]) -> list[dict[str, Any]]:
         day = days.get(incurred)
         if day is None:
             day = days[incurred] = incurred.isoformat()
+        shown = pence(amount)
         # tranche_body's answer, built inline (a page shows hundreds of tranches)
         costs[case_id].append({
-            "id": tranche_id, "item": item, "amount": pence(amount), "incurred": day,
+            "id": tranche_id, "item": item, "amount": shown, "incurred": day,
             "billed": split_id is not None,
-            "billed_amount": None if billed_amount is None else pence(billed_amount)})
+            "billed_amount": None if billed_amount is None else
+            shown if billed_amount == amount else pence(billed_amount)})
         totals[case_id] += amount
         if split_id is not None and billed_amount:
             billed[case_id] += billed_amount
     net: dict[int, list[dict[str, str]]] = defaultdict(list)
     for case_id, organisation, amount in connection.execute(_NETS, ids).all():
         net[case_id].append({"organisation": organisation, "net": pence(int(amount))})
-    return [{**_case_row(case), "costs": costs.get(case.id, []),
-             "total": pence(totals.get(case.id, 0)), "billed": pence(billed.get(case.id, 0)),
-             "invoiced": net.get(case.id, [])} for case in cases]
+    return [{"reference": reference, "district": district, "health_body": health_body,
+             "commissioned": commissioned.isoformat(), "status": status,
+             "costs": costs.get(id_, []), "total": pence(totals.get(id_, 0)),
+             "billed": pence(billed.get(id_, 0)), "invoiced": net.get(id_, [])}
+            for id_, reference, district, health_body, commissioned, status in rows]
 
 
-def _cases_query(status: str | None = None, district: str | None = None,
-                 year: str | None = None, q: str | None = None) -> Select[Case]:
-    query = select(Case)
-    if status:
-        query = query.where(Case.status == status)
-    if district:
-        query = query.where(Case.district == district)
-    if year:
-        start, end = _year_span(year)
-        query = query.where(Case.commissioned >= start, Case.commissioned < end)
-    if q:
-        query = query.where(func.lower(Case.reference).contains(q.lower(), autoescape=True))
+@functools.cache
+def _cases_query(given: frozenset[str]) -> Select[Any]:
+    """The page query of :func:`list_cases` for the filters ``given`` (names of its bound
+    parameters): built once per combination, so a request reuses the compiled statement."""
+    conditions = {
+        "status": Case.status == bindparam("status"),
+        "district": Case.district == bindparam("district"),
+        "start": Case.commissioned >= bindparam("start", type_=Date),
+        "end": Case.commissioned < bindparam("end", type_=Date),
+        "q": func.lower(Case.reference).contains(bindparam("q"), escape="/"),
+        "cursor": Case.id > bindparam("cursor"),
+    }
+    query = select(*_CASE_COLUMNS)
+    for name, condition in conditions.items():
+        if name in given:
+            query = query.where(condition)
+    query = query.order_by(Case.id)
+    if "limit" in given:
+        query = query.limit(bindparam("limit", type_=Integer))
     return query
 
 
@@ -258,16 +280,23 @@ def list_cases(session: Session, status: str | None = None, district: str | None
     commissioned (``2015`` a calendar year, ``2015-16`` a financial year) and ``q`` (part of the
     reference, any case); at most ``limit`` of them after the case whose id is ``cursor``
     (keyset paging: a constant number of queries whatever the page's size or depth)."""
-    query = _cases_query(status, district, year, q)
-    if cursor is not None:
-        query = query.where(Case.id > since(cursor))
-    query = query.order_by(Case.id)
-    if limit is not None:
-        query = query.limit(limit + 1)
+    start, end = _year_span(year) if year else (None, None)
+    given = {"status": status or None, "district": district or None, "start": start,
+             "end": end, "q": _like(q.lower()) if q else None,
+             "cursor": None if cursor is None else since(cursor),
+             "limit": None if limit is None else limit + 1}
+    given = {name: value for name, value in given.items() if value is not None}
+    session.flush()  # a Core read does not flush by itself
+    connection = session.connection()
     with collection_paused():
-        shown, last = cut(session.connection().execute(query).all(), limit,
-                          lambda case: case.id)
-        return Page(case_bodies(session, shown), last)
+        shown, last = cut(connection.execute(_cases_query(frozenset(given)), given).all(),
+                          limit, operator.itemgetter(0))
+        return Page(_bodies(connection, shown), last)
+
+
+def _like(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped (by ``/``), to match as it is."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def unbilled_cases(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
