@@ -230,9 +230,18 @@ def plain_sql(connection: sa.Connection, read: str) -> int:
             documents.c.organisation, sa.func.sum(payments.c.amount)).select_from(payments).join(
             documents, documents.c.id == payments.c.document_id).where(
             payments.c.received <= end).group_by(documents.c.organisation)).all())
-        rows += len(connection.execute(sa.select(cases.c.district, cases.c.commissioned)).all())
-        rows += len(connection.execute(sa.select(sa.func.sum(tranches.c.amount)).group_by(
-            tranches.c.case_id)).all())
+        # the forecast's history: reviews per district and financial year, and a summary of
+        # what reviews cost
+        year = sa.extract("year", cases.c.commissioned)
+        starts = sa.case((sa.extract("month", cases.c.commissioned) >= 4, year), else_=year - 1)
+        rows += len(connection.execute(sa.select(
+            cases.c.district, starts, sa.func.count()).group_by(cases.c.district, starts)).all())
+        each = sa.select(cases.c.status, sa.func.sum(tranches.c.amount).label("cost")).join(
+            tranches, tranches.c.case_id == cases.c.id).group_by(cases.c.id).subquery()
+        rows += len(connection.execute(sa.select(
+            each.c.status == "closed", sa.func.count(), sa.func.sum(each.c.cost),
+            sa.func.min(each.c.cost), sa.func.max(each.c.cost)).group_by(
+            each.c.status == "closed")).all())
     elif read == "aged-debt":  # what is left on each document, per organisation and band
         on = date(2020, 3, 31)
         settled = sa.union_all(

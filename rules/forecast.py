@@ -15,6 +15,7 @@ expected share), so the partners' figures add up to the total exactly.
 
 from __future__ import annotations
 
+import collections
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -29,7 +30,8 @@ from rules.exceptions import NotCovered, RequestInvalid, RulesError
 from rules.periods import financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset
 
-__all__ = ["Forecast", "History", "PartnerForecast", "Period", "Range", "cost_range",
+__all__ = ["Forecast", "History", "PartnerForecast", "Period", "Range", "ReviewCosts",
+           "cost_range",
            "districts_in_force", "financial_year_of", "forecast", "forecast_year",
            "history_ranges", "needs_history", "previous_years"]
 
@@ -49,16 +51,41 @@ class Range:
 
 
 @attrs.frozen
+class ReviewCosts:
+    """What finished reviews cost, in pence: how many there are, their total, the cheapest
+    and the dearest (all a forecast needs of them, so a ledger sums them where it keeps them).
+    """
+
+    count: int = 0
+    total: int = 0
+    cheapest: int = 0
+    dearest: int = 0
+
+    @classmethod
+    def of(cls, costs: Iterable[int]) -> ReviewCosts:
+        """The summary of each review's cost."""
+        found = list(costs)
+        return cls(len(found), sum(found), min(found, default=0), max(found, default=0))
+
+
+@attrs.frozen
 class History:
     """What the ledger knows about past reviews.
 
     Attributes:
-        reviews: ``(district, financial year)`` of every review commissioned.
-        costs: the total cost of every finished review, in pence.
+        reviews: ``(district, financial year, how many reviews were commissioned)``.
+        costs: what finished reviews cost.
     """
 
-    reviews: tuple[tuple[str, str], ...] = ()
-    costs: tuple[int, ...] = ()
+    reviews: tuple[tuple[str, str, int], ...] = ()
+    costs: ReviewCosts = ReviewCosts()
+
+    @classmethod
+    def of(cls, reviews: Iterable[tuple[str, str]], costs: Iterable[int]) -> History:
+        """The history of reviews given one by one (``(district, financial year)``) and of the
+        cost of each finished one."""
+        counted = collections.Counter(reviews)
+        return cls(tuple((d, y, n) for (d, y), n in counted.items()), ReviewCosts.of(costs))
 
 
 @attrs.frozen
@@ -102,7 +129,7 @@ def previous_years(year: str, history: History, complete_before: date) -> tuple[
     year before ``year``, keeping only years over by ``complete_before``."""
     first_year = parse_financial_year(year)
     # each year written once (a history holds thousands of reviews over a few years)
-    starts = [parse_financial_year(y) for y in {y for _, y in history.reviews}]
+    starts = [parse_financial_year(y) for y in {y for _, y, _ in history.reviews}]
     if not starts:
         return ()
     years = []
@@ -116,9 +143,9 @@ def history_ranges(history: History, years: Sequence[str], districts: Iterable[s
                    ) -> dict[str, Range]:
     """Per district: its fewest, average and most reviews a year over ``years``."""
     counts = {(d, y): 0 for d in districts for y in years}
-    for key in history.reviews:
-        if key in counts:
-            counts[key] += 1
+    for district, year, reviews in history.reviews:
+        if (district, year) in counts:
+            counts[(district, year)] += reviews
     ranges = {}
     for district in districts:
         per_year = [counts[(district, y)] for y in years]
@@ -128,12 +155,13 @@ def history_ranges(history: History, years: Sequence[str], districts: Iterable[s
     return ranges
 
 
-def cost_range(costs: Sequence[int]) -> Range | None:
+def cost_range(costs: ReviewCosts) -> Range | None:
     """The cheapest, average (to the penny, half up) and dearest review, or ``None``."""
-    if not costs:
+    if not costs.count:
         return None
-    return Range(Fraction(min(costs)), Fraction(_half_up(Fraction(sum(costs), len(costs)))),
-                 Fraction(max(costs)))
+    return Range(Fraction(costs.cheapest),
+                 Fraction(_half_up(Fraction(costs.total, costs.count))),
+                 Fraction(costs.dearest))
 
 
 def _half_up(value: Fraction) -> int:

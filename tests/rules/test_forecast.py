@@ -15,6 +15,7 @@ import rules
 from rules.forecast import (
     History,
     Range,
+    ReviewCosts,
     cost_range,
     forecast,
     history_ranges,
@@ -87,10 +88,12 @@ def test_bad_requests_name_the_field(derbyshire: rules.Ruleset, reviews: dict[st
 
 
 def test_history_gives_the_range() -> None:
-    history = History(
+    history = History.of(
         reviews=(("erewash", "2022-23"), ("erewash", "2022-23"), ("erewash", "2024-25"),
                  ("bolsover", "2023-24")),
         costs=(500000, 700000, 650001))
+    assert sorted(history.reviews) == [("bolsover", "2023-24", 1), ("erewash", "2022-23", 2),
+                                       ("erewash", "2024-25", 1)]
     years = previous_years("2026-27", history, complete_before=date(2026, 11, 25))
     assert years == ("2022-23", "2023-24", "2024-25", "2025-26")
     ranges = history_ranges(history, years, ["erewash", "bolsover", "chesterfield"])
@@ -99,7 +102,8 @@ def test_history_gives_the_range() -> None:
     assert ranges["chesterfield"] == Range.exactly(Fraction(0))
     assert cost_range(history.costs) == Range(Fraction(500000), Fraction(616667),
                                               Fraction(700000))
-    assert cost_range(()) is None
+    assert cost_range(ReviewCosts()) is None
+    assert cost_range(ReviewCosts.of([1])) == Range.exactly(Fraction(1))
     # A year not yet over does not count; nor does the forecast year or later.
     assert previous_years("2026-27", history, date(2026, 3, 31))[-1] == "2024-25"
     assert previous_years("2022-23", history, date(2030, 1, 1)) == ()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
-from rules.forecast import financial_year_of
+from rules.forecast import History, ReviewCosts, financial_year_of
 from service.api.schemas import ForecastSchema
 from service.ledger.history import review_history
-from service.ledger.tables import Case
+from service.ledger.tables import Case, Tranche
 from service.reports import board
 from service.reports.html import render_html
 from tests.service.conftest import Ledger
@@ -163,5 +165,39 @@ def test_while_no_review_is_closed_the_costs_so_far_give_the_figure(ledger: Ledg
     _case(client, ledger, "DHR-2023-02", "bolsover", "2023-06-01", None, "open")
     with ledger.app.extensions["apportion.db"].session() as session:
         history = review_history(session)
-    assert history.reviews == (("erewash", "2023-24"), ("bolsover", "2023-24"))
-    assert history.costs == (500000,)
+    assert history.reviews == (("bolsover", "2023-24", 1), ("erewash", "2023-24", 1))
+    assert history.costs == ReviewCosts(1, 500000, 500000, 500000)
+
+
+#: A review as the law below writes it: district, commission date, status, its costs (pence).
+reviews_written = st.lists(st.tuples(
+    st.sampled_from(["erewash", "bolsover", "high-peak"]),
+    st.dates(date(2009, 1, 1), date(2031, 12, 31)),
+    st.sampled_from(["open", "closed", "withdrawn"]),
+    st.lists(st.integers(-50_000, 5_000_000), max_size=3)), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(written=reviews_written)
+def test_the_history_summed_in_sql_is_the_history_counted_one_by_one(
+        ledger: Ledger, written: list[tuple[str, date, str, list[int]]]) -> None:
+    """Law: the reviews per district and financial year, and the summary of what finished
+    reviews cost, as the ledger sums them in SQL, are what counting every case gives (withdrawn
+    reviews left out; a review's cost is its tranches' total, counted when above zero; closed
+    reviews when there are any, else every review with costs)."""
+    with ledger.app.extensions["apportion.db"].session() as session:
+        for number, (district, commissioned, status, costs) in enumerate(written):
+            case = Case(reference=f"LAW-{number}", district=district, status=status,
+                        commissioned=commissioned, created_at=datetime(2026, 1, 1))
+            session.add(case)
+            session.flush()
+            session.add_all(Tranche(case_id=case.id, item="Chair", amount=amount,
+                                    incurred=commissioned) for amount in costs)
+        found = review_history(session)
+        session.rollback()
+    live = [w for w in written if w[2] != "withdrawn"]
+    closed = [sum(w[3]) for w in live if w[2] == "closed" and w[3] and sum(w[3]) > 0]
+    every = [sum(w[3]) for w in live if w[3] and sum(w[3]) > 0]
+    expected = History.of([(w[0], financial_year_of(w[1])) for w in live], closed or every)
+    assert sorted(found.reviews) == sorted(expected.reviews)
+    assert found.costs == expected.costs
