@@ -6,11 +6,13 @@ year, the first page of GET /cases and the aged-debt report. The ledger is fille
 API (cases, costs, billing runs: the smallest size), then copied case by case with bulk
 INSERT ... SELECT through SQLAlchemy Core up to each larger size (ids shifted, numbers and
 references suffixed: every copy keeps the ledger's invariants), so every size holds the same
-kind of history. For each size and read: the median and spread of interleaved runs, its
-growth per 10x documents, and its ratio to plain SQL doing what the read needs (hand-written
-Core queries: the rows a list or statement shows, the sums a report shows; no ORM objects, no
-answer built). On SQLite, and on PostgreSQL when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is
-set (databases named after its database, ``<name>_bench_<size>``).
+kind of history. For each size and read: the median and spread of interleaved runs (each run
+the mean time of the read repeated for at least 50 ms: a single request of a few milliseconds
+is at the mercy of a noisy machine), its growth per 10x documents, and its ratio to plain SQL
+doing what the read needs (hand-written Core queries: the rows a list or statement shows, the
+sums a report shows; no ORM objects, no answer built). On SQLite, and on PostgreSQL when
+BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set (databases named after its database,
+``<name>_bench_<size>``).
 
 Targets (issue 16): each read grows <= 11x per 10x documents and stays <= 2x plain SQL at the
 largest size.
@@ -21,6 +23,7 @@ largest size.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import shutil
@@ -236,12 +239,13 @@ def plain_sql(connection: sa.Connection, read: str) -> int:
         starts = sa.case((sa.extract("month", cases.c.commissioned) >= 4, year), else_=year - 1)
         rows += len(connection.execute(sa.select(
             cases.c.district, starts, sa.func.count()).group_by(cases.c.district, starts)).all())
-        each = sa.select(cases.c.status, sa.func.sum(tranches.c.amount).label("cost")).join(
-            tranches, tranches.c.case_id == cases.c.id).group_by(cases.c.id).subquery()
+        each = sa.select((cases.c.status == "closed").label("closed"),
+                         sa.func.sum(tranches.c.amount).label("cost")).join(
+            tranches, tranches.c.case_id == cases.c.id).group_by(
+            cases.c.id, cases.c.status).subquery()
         rows += len(connection.execute(sa.select(
-            each.c.status == "closed", sa.func.count(), sa.func.sum(each.c.cost),
-            sa.func.min(each.c.cost), sa.func.max(each.c.cost)).group_by(
-            each.c.status == "closed")).all())
+            each.c.closed, sa.func.count(), sa.func.sum(each.c.cost), sa.func.min(each.c.cost),
+            sa.func.max(each.c.cost)).group_by(each.c.closed)).all())
     elif read == "aged-debt":  # what is left on each document, per organisation and band
         on = date(2020, 3, 31)
         settled = sa.union_all(
@@ -277,10 +281,24 @@ READS: dict[str, str] = {
 }
 
 
+#: A run repeats a read for at least this long and reports its mean time (seconds).
+RUN_SECONDS = 0.05
+
+
 def timed(action: Callable[[], object]) -> float:
+    """The mean time of ``action``, repeated for at least :data:`RUN_SECONDS`."""
+    times = 0
     start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
+    while True:
+        action()
+        times += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= RUN_SECONDS:
+            return elapsed / times
+
+
+def _get(client: Any, path: str, headers: dict[str, str]) -> bytes:
+    return bytes(client.get(path, headers=headers).get_data())
 
 
 def measure(url: str, runs: int, token: str) -> dict[str, tuple[list[float], list[float]]]:
@@ -296,13 +314,9 @@ def measure(url: str, runs: int, token: str) -> dict[str, tuple[list[float], lis
         assert answer.status_code == 200, (path, answer.get_data(as_text=True)[:300])
         ours, sql = [], []
         for _ in range(runs):
-            start = time.perf_counter()
-            client.get(path, headers=headers).get_data()
-            ours.append(time.perf_counter() - start)
+            ours.append(timed(functools.partial(_get, client, path, headers)))
             with engine.connect() as connection:
-                start = time.perf_counter()
-                plain_sql(connection, read)
-                sql.append(time.perf_counter() - start)
+                sql.append(timed(functools.partial(plain_sql, connection, read)))
         found[read] = (ours, sql)
     engine.dispose()
     app.extensions["apportion.db"].dispose()
