@@ -152,6 +152,8 @@ _FIELDS = ("id", "number", "kind", "case_id", "organisation", "on_behalf_of", "a
 _fields_of = operator.attrgetter(*_FIELDS)
 #: The columns a list reads (as Core rows) to show a document, then its case's reference.
 _DOCUMENT_COLUMNS = (*(getattr(Document, name) for name in _FIELDS), Case.reference)
+#: Where a document's id, its case's id and its case's reference are in such a row.
+_ID, _CASE_ID, _REFERENCE = 0, _FIELDS.index("case_id"), len(_FIELDS)
 
 
 def _ids() -> Any:
@@ -181,17 +183,17 @@ def _bodies(connection: sa.Connection, rows: Sequence[Sequence[Any]]
     of documents (four when references are to read)."""
     if not rows:
         return []
-    references = {row[3]: row[11] for row in rows}
+    references = {row[_CASE_ID]: row[_REFERENCE] for row in rows}
     missing = [case_id for case_id, reference in references.items() if reference is None]
     if missing:
         references.update(connection.execute(_REFERENCES, {"ids": missing}).all())
-    ids = [row[0] for row in rows]
+    ids = [row[_ID] for row in rows]
     corrects: dict[int, list[str]] = defaultdict(list)
     for document_id, number in connection.execute(_CORRECTED, {"ids": ids}).all():
         corrects[document_id].append(number)
     lines = connection.execute(_LINES, {"ids": ids}).all()
     described = _describe_groups(connection, {line[1] for line in lines})
-    reference_of = {row[0]: references[row[3]] for row in rows}
+    reference_of = {row[_ID]: references[row[_CASE_ID]] for row in rows}
     per_document: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for owner, split_id, organisation, amount, group_data in lines:
         items, incurred = described.get(split_id, ("", None))
@@ -275,7 +277,8 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     session.flush()  # a Core read does not flush by itself
     connection = session.connection()
     with collection_paused():  # Core rows: no ORM objects for a page of documents
-        shown, last = cut(connection.execute(query, given).all(), limit, operator.itemgetter(0))
+        shown, last = cut(connection.execute(query, given).all(), limit,
+                          operator.itemgetter(_ID))
         return Page(_bodies(connection, shown), last)
 
 
