@@ -31,8 +31,7 @@ from rules.periods import financial_year_start, parse_financial_year
 from rules.ruleset import Ruleset
 
 __all__ = ["Forecast", "History", "PartnerForecast", "Period", "Range", "ReviewCosts",
-           "cost_range",
-           "districts_in_force", "financial_year_of", "forecast", "forecast_year",
+           "cost_range", "districts_in_force", "financial_year_of", "forecast", "forecast_year",
            "history_ranges", "needs_history", "previous_years"]
 
 
