@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, Select, bindparam, func, select
+from sqlalchemy import Connection, Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 import allocations
@@ -21,7 +21,7 @@ from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import pence
-from service.ledger.paging import Page, cut, since
+from service.ledger.paging import Page, bound, cut, keyset
 from service.ledger.tables import Case, DocumentLine, Tranche
 
 __all__ = [
@@ -255,22 +255,13 @@ def _bodies(connection: Connection, rows: Sequence[Sequence[Any]]) -> list[dict[
 def _cases_query(given: frozenset[str]) -> Select[Any]:
     """The page query of :func:`list_cases` for the filters ``given`` (names of its bound
     parameters): built once per combination, so a request reuses the compiled statement."""
-    conditions = {
+    return keyset(select(*_CASE_COLUMNS), {
         "status": Case.status == bindparam("status"),
         "district": Case.district == bindparam("district"),
         "start": Case.commissioned >= bindparam("start", type_=Date),
         "end": Case.commissioned < bindparam("end", type_=Date),
         "q": func.lower(Case.reference).contains(bindparam("q"), escape="/"),
-        "cursor": Case.id > bindparam("cursor"),
-    }
-    query = select(*_CASE_COLUMNS)
-    for name, condition in conditions.items():
-        if name in given:
-            query = query.where(condition)
-    query = query.order_by(Case.id)
-    if "limit" in given:
-        query = query.limit(bindparam("limit", type_=Integer))
-    return query
+    }, given, Case.id)
 
 
 def list_cases(session: Session, status: str | None = None, district: str | None = None,
@@ -281,11 +272,8 @@ def list_cases(session: Session, status: str | None = None, district: str | None
     reference, any case); at most ``limit`` of them after the case whose id is ``cursor``
     (keyset paging: a constant number of queries whatever the page's size or depth)."""
     start, end = _year_span(year) if year else (None, None)
-    given = {"status": status or None, "district": district or None, "start": start,
-             "end": end, "q": _like(q.lower()) if q else None,
-             "cursor": None if cursor is None else since(cursor),
-             "limit": None if limit is None else limit + 1}
-    given = {name: value for name, value in given.items() if value is not None}
+    given = bound(cursor, limit, status=status, district=district, start=start, end=end,
+                  q=_like(q.lower()) if q else None)
     session.flush()  # a Core read does not flush by itself
     connection = session.connection()
     with collection_paused():

@@ -4,7 +4,7 @@ SQL (a forecast needs counts and a summary, not every case)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, case, extract, func, literal, select
+from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
 from rules.forecast import History, ReviewCosts
@@ -30,7 +30,7 @@ _EACH = (select((Case.status == "closed").label("closed"),
 #: What closed reviews cost, and what every review with costs costs (each summary's count,
 #: total, cheapest and dearest).
 _COSTS = select(
-    func.sum(case((_EACH.c.closed, literal(1, Integer)), else_=0)),
+    func.count(case((_EACH.c.closed, 1))),
     func.sum(case((_EACH.c.closed, _EACH.c.cost), else_=0)),
     func.min(case((_EACH.c.closed, _EACH.c.cost))),
     func.max(case((_EACH.c.closed, _EACH.c.cost))),

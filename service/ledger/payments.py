@@ -49,7 +49,7 @@ from service.ledger import audit, dates
 from service.ledger.collection import collection_paused
 from service.ledger.errors import Conflict, Invalid, NotFound
 from service.ledger.money import CENTS, pence
-from service.ledger.paging import Page, cut, since
+from service.ledger.paging import Page, bound, cut, keyset, since
 from service.ledger.tables import (
     Case,
     Correction,
@@ -268,11 +268,8 @@ def list_documents(session: Session, organisation: str | None = None, case: str 
     (only those with something outstanding); at most ``limit`` of
     them after the document whose id is ``cursor`` (keyset paging on the id: a constant
     number of queries whatever the page's size or depth)."""
-    given = {"organisation": organisation or None, "case": case or None,
-             "status": status or None, "from_": from_, "to": to,
-             "cursor": None if cursor is None else since(cursor),
-             "limit": None if limit is None else limit + 1}
-    given = {name: value for name, value in given.items() if value is not None}
+    given = bound(cursor, limit, organisation=organisation, case=case, status=status,
+                  from_=from_, to=to)
     query = _documents_query(frozenset(given), unsettled)
     session.flush()  # a Core read does not flush by itself
     connection = session.connection()
@@ -287,23 +284,15 @@ def _documents_query(given: frozenset[str], unsettled: bool) -> sa.Select[Any]:
     """The page query of :func:`list_documents` for the filters ``given`` (names of its bound
     parameters): built once per combination, so a request reuses the compiled statement."""
     query = select(*_DOCUMENT_COLUMNS).join(Case, Case.id == Document.case_id)
-    conditions = {
+    if unsettled:
+        query = query.where(Document.status.in_(("open", "part-paid")))
+    return keyset(query, {
         "organisation": Document.organisation == sa.bindparam("organisation"),
         "case": Case.reference == sa.bindparam("case"),
         "status": Document.status == sa.bindparam("status"),
         "from_": Document.issued >= sa.bindparam("from_", type_=sa.Date),
         "to": Document.issued <= sa.bindparam("to", type_=sa.Date),
-        "cursor": Document.id > sa.bindparam("cursor"),
-    }
-    for name, condition in conditions.items():
-        if name in given:
-            query = query.where(condition)
-    if unsettled:
-        query = query.where(Document.status.in_(("open", "part-paid")))
-    query = query.order_by(Document.id)
-    if "limit" in given:
-        query = query.limit(sa.bindparam("limit", type_=sa.Integer))
-    return query
+    }, given, Document.id)
 
 
 def invoiced_organisations(session: Session) -> list[str]:
